@@ -1,0 +1,202 @@
+"""Fixes for faults in the upstream OpenMMLab stack, applied once at import.
+
+``smile_mm/__init__.py`` imports this module before anything else, so every
+entry point that imports smile_mm (its tools, mmaction2's ``tools/train.py``
+through ``custom_imports=dict(imports=['smile_mm'])``, ``mim train``) runs on
+a patched stack. Each fix names the upstream fault it answers, does nothing
+when the fault is absent, and has a test in ``tests/test_compat.py`` that
+fails without it.
+
+The fixes:
+
+1. ``missing_drn``: the mmaction2 1.2.0 wheel and sdist lack
+   ``mmaction/models/localizers/drn`` (open-mmlab/mmaction2#2714), so
+   ``import mmaction.models`` raises ``ModuleNotFoundError``.
+2. ``local_checkpoints``: torch >= 2.6 defaults ``torch.load`` to
+   ``weights_only=True``; mmengine 0.10.7 calls it without the argument and
+   cannot read its own checkpoints (``Unsupported global: mmengine.logging.
+   history_buffer.HistoryBuffer``), so ``--resume`` and ``load_from`` fail.
+   Local checkpoint files, which the user names, are loaded with
+   ``weights_only=False``; remote ones keep torch's safe default.
+3. ``numpy2_aliases`` and ``color_jitter_hue``: numpy 2 removed ``np.Inf``,
+   ``np.trapz`` and ``np.in1d`` (used by mmaction's utils and metrics), and
+   turned mmaction's ColorJitter hue shift into an ``OverflowError`` for
+   negative shifts (uint8 plus a negative Python int).
+4. ``cpu_distributed``: mmengine's PyTorch launcher calls
+   ``torch.cuda.set_device`` and wraps the model with
+   ``device_ids=[LOCAL_RANK]``, so ``torchrun`` on machines without a GPU
+   fails. Without CUDA the process group starts on gloo and DDP gets
+   ``device_ids=None``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import types
+from typing import Callable, Dict, List
+
+import numpy as np
+import torch
+
+_APPLIED: List[str] = []
+_PATCH_MARK = '_smile_mm_patched'
+
+
+def _log(message: str) -> None:
+    logging.getLogger('smile_mm').debug(message)
+
+
+# 1. mmaction2 1.2.0 ships without its DRN localizer --------------------------
+class _MissingDRN:
+    """Stands in for ``mmaction.models.localizers.DRN``, absent upstream."""
+
+    def __init__(self, *args, **kwargs):
+        raise ImportError(
+            'DRN is missing from the mmaction2 1.2.0 wheel '
+            '(open-mmlab/mmaction2#2714); install mmaction2 from its git '
+            'repository to use the DRN localizer.')
+
+
+def fix_missing_drn() -> bool:
+    """Register a stub ``mmaction.models.localizers.drn`` if the folder is absent.
+
+    The check looks for the folder by path: ``importlib.util.find_spec``
+    would import ``mmaction.models`` and fail on the very fault it checks.
+    """
+    import mmaction
+    localizers = os.path.join(
+        os.path.dirname(mmaction.__file__), 'models', 'localizers')
+    name = 'mmaction.models.localizers.drn'
+    if os.path.isdir(os.path.join(localizers, 'drn')) or name in sys.modules:
+        return False
+    package = types.ModuleType(name)
+    package.__path__ = []  # a package, so that `drn.drn` resolves
+    module = types.ModuleType(name + '.drn')
+    module.DRN = _MissingDRN
+    package.drn = module
+    sys.modules[name] = package
+    sys.modules[name + '.drn'] = module
+    return True
+
+
+# 2. torch.load(weights_only=True) cannot read mmengine checkpoints -----------
+def _load_local_checkpoint(filename: str, map_location=None):
+    """Load a local checkpoint file the user named, with full unpickling."""
+    filename = os.path.expanduser(filename)
+    if not os.path.isfile(filename):
+        raise FileNotFoundError(f'checkpoint {filename} can not be found.')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def fix_local_checkpoints() -> bool:
+    from mmengine.runner.checkpoint import CheckpointLoader
+    current = CheckpointLoader._schemes.get('')
+    if getattr(current, _PATCH_MARK, False):
+        return False
+    setattr(_load_local_checkpoint, _PATCH_MARK, True)
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=_load_local_checkpoint, force=True)
+    return True
+
+
+# 3. numpy 2 removals ----------------------------------------------------------
+def _in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
+    """numpy 1's ``in1d``: ``isin`` on the flattened first argument."""
+    return np.isin(np.ravel(ar1), ar2, assume_unique=assume_unique,
+                   invert=invert, kind=kind)
+
+
+def fix_numpy2_aliases() -> bool:
+    aliases: Dict[str, object] = {
+        'Inf': np.inf,
+        'trapz': getattr(np, 'trapezoid', None),
+        'in1d': _in1d,
+    }
+    added = False
+    for name, value in aliases.items():
+        if value is not None and not hasattr(np, name):
+            setattr(np, name, value)
+            added = True
+    return added
+
+
+def _adjust_hue(img: np.ndarray, factor: float) -> np.ndarray:
+    """mmaction's ColorJitter hue shift with the sum taken in int16."""
+    import cv2
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
+    offset = int(factor * 255)
+    hue = (hsv[..., 0].astype(np.int16) + offset) % 180
+    hsv[..., 0] = hue.astype(np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
+
+
+def fix_color_jitter_hue() -> bool:
+    from mmaction.datasets.transforms.processing import ColorJitter
+    if getattr(ColorJitter.adjust_hue, _PATCH_MARK, False):
+        return False
+    setattr(_adjust_hue, _PATCH_MARK, True)
+    ColorJitter.adjust_hue = staticmethod(_adjust_hue)
+    return True
+
+
+# 4. torchrun without CUDA -----------------------------------------------------
+def fix_cpu_distributed() -> bool:
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model.wrappers import MMDistributedDataParallel
+
+    patched = False
+    original_init_dist: Callable = dist_utils._init_dist_pytorch
+    if not getattr(original_init_dist, _PATCH_MARK, False):
+
+        def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+            if torch.cuda.is_available() or init_backend != 'torch':
+                return original_init_dist(
+                    backend, init_backend=init_backend, **kwargs)
+            if backend == 'nccl':
+                _log('no CUDA device: distributed backend nccl -> gloo')
+                backend = 'gloo'
+            torch.distributed.init_process_group(backend=backend, **kwargs)
+
+        setattr(_init_dist_pytorch, _PATCH_MARK, True)
+        dist_utils._init_dist_pytorch = _init_dist_pytorch
+        patched = True
+
+    original_ddp_init: Callable = MMDistributedDataParallel.__init__
+    if not getattr(original_ddp_init, _PATCH_MARK, False):
+
+        def __init__(self, module, detect_anomalous_params=False, **kwargs):
+            on_cpu = all(not p.is_cuda for p in module.parameters())
+            if on_cpu and kwargs.get('device_ids') is not None:
+                kwargs['device_ids'] = None
+                kwargs['output_device'] = None
+            original_ddp_init(self, module, detect_anomalous_params, **kwargs)
+
+        setattr(__init__, _PATCH_MARK, True)
+        MMDistributedDataParallel.__init__ = __init__
+        patched = True
+    return patched
+
+
+FIXES: Dict[str, Callable[[], bool]] = {
+    'missing_drn': fix_missing_drn,
+    'local_checkpoints': fix_local_checkpoints,
+    'numpy2_aliases': fix_numpy2_aliases,
+    'color_jitter_hue': fix_color_jitter_hue,
+    'cpu_distributed': fix_cpu_distributed,
+}
+
+
+def apply_all() -> List[str]:
+    """Apply every fix once; returns the names of those that changed something."""
+    for name, fix in FIXES.items():
+        if fix():
+            _APPLIED.append(name)
+            _log(f'compat fix applied: {name}')
+    return list(_APPLIED)
+
+
+def applied() -> List[str]:
+    """Names of the fixes that changed something in this process."""
+    return list(_APPLIED)
