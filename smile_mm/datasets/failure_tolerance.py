@@ -1,0 +1,121 @@
+"""Skip videos that cannot be read, count them, and stop when too many fail.
+
+A missing or undecodable video in a training set is skipped with a warning
+that names the file; mmengine's ``BaseDataset`` then draws another sample
+(its ``max_refetch`` loop). Failures are counted per video in a flag tensor
+in shared memory, so the data-loader workers of one process add up to one
+count, and a failed video is not decoded again. Once more than
+``max_failure_ratio`` of the dataset has failed, loading stops with an error
+listing the files. Only failures of the loading transforms (decoders) are
+tolerated: an error in any other transform is a bug and is raised as it is.
+In test mode every failure is an error.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import AbstractContextManager
+from typing import Any, List, Optional, Sequence
+
+import torch
+from mmengine.logging import print_log
+from mmengine.registry import DefaultScope
+
+from .pipeline_order import check_pipeline_order, transform_name
+
+#: Transforms whose failure means the input file is missing or unreadable.
+LOADING_TRANSFORMS = (
+    'DecordInit', 'DecordDecode', 'OpenCVInit', 'OpenCVDecode', 'PyAVInit',
+    'PyAVDecode', 'PyAVDecodeMotionVector', 'PIMSInit', 'PIMSDecode',
+    'RawFrameDecode', 'ImageDecode', 'LoadStaticClip')
+_MAX_LISTED = 10
+
+
+class FailureTolerantMixin:
+    """Mixin for mmaction datasets; put it before the dataset class.
+
+    The subclass calls :meth:`_setup_failure_tolerance` at the start of its
+    ``__init__``, before the dataset's own ``__init__``.
+    """
+
+    def _setup_failure_tolerance(
+            self, max_failure_ratio: float,
+            loading_transforms: Optional[Sequence[str]] = None) -> None:
+        if not 0.0 <= max_failure_ratio < 1.0:
+            raise ValueError(
+                f'max_failure_ratio must lie in [0, 1), got '
+                f'{max_failure_ratio}; 0 makes any unreadable video an error')
+        self.max_failure_ratio = float(max_failure_ratio)
+        self.loading_transforms = tuple(
+            LOADING_TRANSFORMS if loading_transforms is None else
+            loading_transforms)
+        self._failed: Optional[torch.Tensor] = None
+        self._failed_files: List[str] = []
+
+    @staticmethod
+    def _registry_scope() -> AbstractContextManager:
+        """Build in mmaction's scope unless a config already set one, so
+        that datasets made in plain Python find smile_mm's transforms."""
+        current = DefaultScope.get_current_instance()
+        return DefaultScope.overwrite_default_scope(
+            None if current is not None else 'mmaction')
+
+    def full_init(self) -> None:
+        super().full_init()
+        check_pipeline_order(self.pipeline.transforms)
+        if self._failed is None:
+            self._failed = torch.zeros(len(self), dtype=torch.bool)
+            self._failed.share_memory_()
+
+    @property
+    def num_failed(self) -> int:
+        """Videos that failed to load so far (in this process)."""
+        return 0 if self._failed is None else int(self._failed.sum())
+
+    def _source_name(self, info: dict, idx: int) -> str:
+        for key in ('filename', 'frame_dir', 'img_path'):
+            if info.get(key):
+                return str(info[key])
+        return f'sample {idx}'
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline; a loading failure returns None (draw another)."""
+        if self._failed is not None and bool(self._failed[idx]):
+            return None
+        info = self.get_data_info(idx)
+        name = self._source_name(info, idx)
+        for transform in self.pipeline.transforms:
+            try:
+                info = transform(info)
+            except Exception as error:  # noqa: BLE001 - filtered below
+                if transform_name(transform) not in self.loading_transforms:
+                    raise
+                return self._record_failure(idx, name, transform, error)
+            if info is None:
+                return None
+        return info
+
+    def _record_failure(self, idx: int, name: str, transform,
+                        error: Exception) -> None:
+        reason = (f'{transform_name(transform)} failed: '
+                  f'{type(error).__name__}: {error}')
+        if self.test_mode:
+            raise RuntimeError(
+                f'cannot load {name} ({reason}); evaluation sets must be '
+                f'fully readable: fix the file or remove it from '
+                f'{self.ann_file or "the dataset"}') from error
+        self._failed[idx] = True
+        self._failed_files.append(name)
+        failed = self.num_failed
+        print_log(
+            f'skipped unreadable {name} ({reason}); {failed} of {len(self)} '
+            f'samples failed so far, limit {self.max_failure_ratio:.1%}',
+            logger='current', level=logging.WARNING)
+        if failed > self.max_failure_ratio * len(self):
+            listed = '\n  '.join(self._failed_files[-_MAX_LISTED:])
+            raise RuntimeError(
+                f'{failed} of {len(self)} samples ({failed / len(self):.1%}) '
+                f'could not be loaded, more than max_failure_ratio='
+                f'{self.max_failure_ratio}. Last failures:\n  {listed}\n'
+                f'Check data_prefix and ann_file, or raise '
+                f'max_failure_ratio.') from error
+        return None

@@ -1,0 +1,145 @@
+import logging
+
+import numpy as np
+import pytest
+import torch
+from mmaction.registry import TRANSFORMS
+from mmcv.transforms import BaseTransform
+from mmengine.logging import MMLogger
+from mmengine.registry import init_default_scope
+from torch.utils.data import DataLoader
+
+from smile_mm.datasets import TolerantVideoDataset
+
+from ..conftest import write_video
+
+
+@TRANSFORMS.register_module(force=True)
+class BrokenTransformForTest(BaseTransform):
+    """Stands for a bug in a non-loading transform."""
+
+    def transform(self, results):
+        raise ZeroDivisionError('a bug')
+
+
+@pytest.fixture
+def log_lines():
+    """Messages that smile_mm prints through mmengine's current logger."""
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
+def videos(tmp_path, rng):
+    """4 good videos, one corrupt file and one missing file."""
+    root = tmp_path / 'videos'
+    root.mkdir()
+    lines = []
+    for index in range(4):
+        frames = rng.integers(0, 256, (12, 32, 32, 3), dtype=np.uint8)
+        write_video(str(root / f'good{index}.mp4'), frames)
+        lines.append(f'good{index}.mp4 {index}')
+    (root / 'corrupt.mp4').write_bytes(b'\x00' * 2048)
+    lines += ['corrupt.mp4 0', 'missing.mp4 1']
+    ann = tmp_path / 'train.txt'
+    ann.write_text('\n'.join(lines) + '\n')
+    return str(ann), str(root)
+
+
+def pipeline(extra=()):
+    return [
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1),
+        dict(type='DecordDecode'),
+        *extra,
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs'),
+    ]
+
+
+def build(videos, **kwargs):
+    init_default_scope('mmaction')
+    ann, root = videos
+    return TolerantVideoDataset(ann_file=ann, data_prefix=dict(video=root),
+                                pipeline=pipeline(kwargs.pop('extra', ())),
+                                **kwargs)
+
+
+def test_unreadable_videos_are_skipped_counted_and_named(videos, log_lines):
+    dataset = build(videos, max_failure_ratio=0.5)
+    np.random.seed(0)
+    labels = []
+    for index in range(len(dataset)):
+        sample = dataset[index]  # failures are replaced by other samples
+        labels.append(int(sample['data_samples'].gt_label))
+        assert tuple(sample['inputs'].shape) == (1, 3, 4, 32, 32)
+    assert dataset.num_failed == 2
+    text = '\n'.join(log_lines)
+    assert 'skipped unreadable' in text
+    assert 'corrupt.mp4' in text and 'missing.mp4' in text
+    assert '2 of 6 samples failed so far' in text
+    assert labels[:4] == [0, 1, 2, 3]
+    # a known failure is not decoded (or reported) again
+    del log_lines[:]
+    assert dataset.prepare_data(4) is None
+    assert not log_lines
+    assert dataset.num_failed == 2
+
+
+def test_too_many_failures_stop_with_the_files(videos):
+    dataset = build(videos, max_failure_ratio=0.2)  # 1.2 of 6 allowed
+    assert dataset.prepare_data(4) is None  # first failure: tolerated
+    with pytest.raises(RuntimeError) as info:
+        dataset.prepare_data(5)
+    message = str(info.value)
+    assert '2 of 6 samples (33.3%) could not be loaded' in message
+    assert 'corrupt.mp4' in message and 'missing.mp4' in message
+
+
+def test_test_mode_failure_is_an_error(videos):
+    dataset = build(videos, test_mode=True)
+    with pytest.raises(RuntimeError, match='cannot load .*corrupt.mp4'):
+        dataset[4]
+
+
+def test_bugs_in_other_transforms_are_not_swallowed(videos):
+    dataset = build(videos, extra=[dict(type='BrokenTransformForTest')])
+    with pytest.raises(ZeroDivisionError, match='a bug'):
+        dataset[0]
+    assert dataset.num_failed == 0
+
+
+def test_failures_are_counted_across_loader_workers(videos):
+    dataset = build(videos, max_failure_ratio=0.5)
+    loader = DataLoader(dataset, batch_size=1, num_workers=2,
+                        collate_fn=lambda batch: batch,
+                        sampler=list(range(len(dataset))))
+    assert len(list(loader)) == 6
+    assert dataset.num_failed == 2  # seen from the main process
+    assert torch.equal(dataset._failed,
+                       torch.tensor([0, 0, 0, 0, 1, 1], dtype=torch.bool))
+
+
+def test_pipeline_order_is_checked_at_build(videos):
+    extra = [dict(type='SyntheticMotionOverlay',
+                  motion=dict(size_range=(4, 8))),
+             dict(type='Flip', flip_ratio=0.5)]
+    with pytest.raises(ValueError, match='Flip \\(step 4\\) comes after '
+                       'SyntheticMotionOverlay \\(step 3\\)'):
+        build(videos, extra=extra)
+    extra = [dict(type='TubeTrajectoryMaskGenerator', input_size=(4, 32, 32)),
+             dict(type='SyntheticMotionOverlay',
+                  motion=dict(size_range=(4, 8)))]
+    with pytest.raises(ValueError, match='comes before'):
+        build(videos, extra=extra)
+    extra = [dict(type='SyntheticMotionOverlay'),
+             dict(type='TubeTrajectoryMaskGenerator', input_size=(4, 32, 32))]
+    with pytest.raises(ValueError, match='objects up to 128 px'):
+        build(videos, extra=extra)
+    with pytest.raises(ValueError, match='max_failure_ratio'):
+        build(videos, max_failure_ratio=1.0)
