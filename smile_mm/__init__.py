@@ -8,6 +8,8 @@ from . import compat
 compat.apply_all()
 
 from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
+from . import models  # noqa: E402,F401  (registers the model parts)
+from . import engine  # noqa: E402,F401  (registers hooks)
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'compat', 'datasets']
+__all__ = ['__version__', 'compat', 'datasets', 'engine', 'models']

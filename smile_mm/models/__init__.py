@@ -1,0 +1,13 @@
+"""The model: encoder, decoder, loss head, targets, and their wiring."""
+from .backbones import MaskedVideoViT
+from .heads import CLIPTargetHead
+from .necks import VideoMAEDecoder
+from .recognizers import SMILERecognizer
+from .target_generators import (CLIPTeacher, ImageTeacher, PixelTarget,
+                                TargetGenerator, TimmTeacher)
+
+__all__ = [
+    'CLIPTargetHead', 'CLIPTeacher', 'ImageTeacher', 'MaskedVideoViT',
+    'PixelTarget', 'SMILERecognizer', 'TargetGenerator', 'TimmTeacher',
+    'VideoMAEDecoder'
+]

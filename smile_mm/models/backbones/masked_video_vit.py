@@ -1,0 +1,176 @@
+"""The student encoder: a video ViT that runs on the visible tokens only."""
+from __future__ import annotations
+
+from typing import Dict, Optional, Tuple
+
+import torch
+from mmaction.models.backbones.vit_mae import get_sinusoid_encoding
+from mmaction.registry import MODELS
+from mmcv.cnn.bricks.transformer import PatchEmbed
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
+
+from ..layers import Block, init_vit_weights
+
+#: Widths, depths and heads of VideoMAE's encoders.
+ARCHS: Dict[str, Dict[str, int]] = {
+    'tiny': dict(embed_dims=192, depth=12, num_heads=3),
+    'small': dict(embed_dims=384, depth=12, num_heads=6),
+    'base': dict(embed_dims=768, depth=12, num_heads=12),
+    'large': dict(embed_dims=1024, depth=24, num_heads=16),
+}
+
+
+@MODELS.register_module()
+class MaskedVideoViT(BaseModule):
+    """VideoMAE's encoder with 2x16x16 tubelets and fixed sin-cos positions.
+
+    With a mask it encodes only the visible tokens (about 20 % of them at
+    mask ratio 0.8); without one it encodes all tokens and returns a feature
+    map. Parameter names and the position table are those of mmaction2's
+    ``VisionTransformer``, so a state dict saved from this module (keys
+    ``backbone.*`` in a SMILERecognizer checkpoint) loads into a stock
+    ``Recognizer3D`` with that backbone, which then computes the same
+    features (see ``tests/models/test_mmaction_interop.py``).
+
+    Args:
+        arch: ``'tiny'``, ``'small'``, ``'base'`` or ``'large'``; explicit
+            ``embed_dims``, ``depth`` or ``num_heads`` override it.
+        img_size: Frame side the position table is made for.
+        num_frames: Clip length the position table is made for.
+        patch_size: Spatial token size.
+        tubelet_size: Frames per token.
+        in_channels: Input channels.
+        mlp_ratio: MLP width relative to the token width.
+        qkv_bias: Learn q and v biases.
+        drop_path_rate: Stochastic depth of the last block (linear from 0).
+        init_values: Layer-scale initial value (0 disables it).
+        with_cp: Recompute each block in the backward pass (gradient
+            checkpointing) to save memory.
+        init_cfg: mmengine initialisation config; by default VideoMAE's
+            Xavier-uniform initialisation.
+
+    Example:
+        >>> vit = MaskedVideoViT('small', img_size=112)
+        >>> video = torch.randn(2, 3, 16, 112, 112)
+        >>> mask = torch.zeros(2, 8, 7, 7, dtype=torch.bool)
+        >>> mask[:, :, :, :5] = True                  # 35 of 49 per slice
+        >>> vit(video, mask).shape                    # visible tokens
+        torch.Size([2, 112, 384])
+        >>> vit(video).shape                          # feature map
+        torch.Size([2, 384, 8, 7, 7])
+    """
+
+    def __init__(self,
+                 arch: str = 'base',
+                 img_size: int = 224,
+                 num_frames: int = 16,
+                 patch_size: int = 16,
+                 tubelet_size: int = 2,
+                 in_channels: int = 3,
+                 embed_dims: Optional[int] = None,
+                 depth: Optional[int] = None,
+                 num_heads: Optional[int] = None,
+                 mlp_ratio: float = 4.0,
+                 qkv_bias: bool = True,
+                 drop_path_rate: float = 0.0,
+                 init_values: float = 0.0,
+                 with_cp: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if arch not in ARCHS:
+            raise ValueError(f'arch {arch!r} is unknown; choose one of '
+                             f'{sorted(ARCHS)}')
+        if img_size % patch_size or num_frames % tubelet_size:
+            raise ValueError(
+                f'img_size {img_size} must be a multiple of patch_size '
+                f'{patch_size} and num_frames {num_frames} of tubelet_size '
+                f'{tubelet_size}')
+        settings = dict(ARCHS[arch])
+        for key, value in (('embed_dims', embed_dims), ('depth', depth),
+                           ('num_heads', num_heads)):
+            if value is not None:
+                settings[key] = value
+        self.arch = arch
+        self.embed_dims = settings['embed_dims']
+        self.depth = settings['depth']
+        self.num_heads = settings['num_heads']
+        self.patch_size = patch_size
+        self.tubelet_size = tubelet_size
+        self.grid: Tuple[int, int, int] = (num_frames // tubelet_size,
+                                           img_size // patch_size,
+                                           img_size // patch_size)
+        self.num_tokens = self.grid[0] * self.grid[1] * self.grid[2]
+        self.with_cp = with_cp
+
+        self.patch_embed = PatchEmbed(
+            in_channels=in_channels, embed_dims=self.embed_dims,
+            conv_type='Conv3d',
+            kernel_size=(tubelet_size, patch_size, patch_size),
+            stride=(tubelet_size, patch_size, patch_size),
+            padding=(0, 0, 0), dilation=(1, 1, 1))
+        self.register_buffer(
+            'pos_embed', get_sinusoid_encoding(self.num_tokens,
+                                               self.embed_dims))
+        rates = torch.linspace(0, drop_path_rate, self.depth,
+                               device='cpu').tolist()
+        self.blocks = nn.ModuleList([
+            Block(self.embed_dims, self.num_heads, mlp_ratio, qkv_bias,
+                  drop_path_rate=rate, init_values=init_values)
+            for rate in rates
+        ])
+        self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
+
+    def init_weights(self) -> None:
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        init_vit_weights(self)  # the tubelet Conv3d keeps torch's default
+
+    def _check_input(self, video: Tensor) -> None:
+        grid = (video.shape[2] // self.tubelet_size,
+                video.shape[3] // self.patch_size,
+                video.shape[4] // self.patch_size)
+        if video.ndim != 5 or grid != self.grid:
+            raise ValueError(
+                f'video of shape {tuple(video.shape)} gives a token grid '
+                f'{grid}, but the encoder is built for {self.grid} (frames '
+                f'{self.grid[0] * self.tubelet_size}, size '
+                f'{self.grid[1] * self.patch_size}); set num_frames and '
+                'img_size to the clips')
+
+    def forward(self, video: Tensor, mask: Optional[Tensor] = None) -> Tensor:
+        """Encode a clip.
+
+        Args:
+            video: [B, C, T, H, W].
+            mask: bool [B, T/t, H/p, W/p] (or [B, N]); True marks a masked
+                token. Every sample must mask the same number of tokens.
+
+        Returns:
+            Tensor: [B, N_visible, C] with a mask, else the feature map
+            [B, C, T/t, H/p, W/p]; both after the final LayerNorm.
+        """
+        self._check_input(video)
+        tokens = self.patch_embed(video)[0] + self.pos_embed.to(video.dtype)
+        batch = tokens.shape[0]
+        if mask is not None:
+            mask = mask.reshape(batch, -1)
+            visible = (~mask).sum(dim=1)
+            if bool((visible != visible[0]).any()):
+                raise ValueError(
+                    'every clip of a batch must have the same number of '
+                    f'visible tokens, got {visible.tolist()}; use '
+                    'TubeTrajectoryMaskGenerator, which fixes the count')
+            tokens = tokens[~mask].reshape(batch, -1, self.embed_dims)
+        for block in self.blocks:
+            if self.with_cp and tokens.requires_grad:
+                tokens = checkpoint(block, tokens, use_reentrant=False)
+            else:
+                tokens = block(tokens)
+        tokens = self.norm(tokens)
+        if mask is not None:
+            return tokens
+        return tokens.transpose(1, 2).reshape(batch, self.embed_dims,
+                                              *self.grid)

@@ -1,0 +1,3 @@
+from .clip_target_head import CLIPTargetHead
+
+__all__ = ['CLIPTargetHead']

@@ -1,0 +1,89 @@
+"""CLIPTargetHead: the masked feature-reconstruction loss of SMILE (eq. 2)."""
+from __future__ import annotations
+
+from typing import Dict
+
+import torch
+import torch.nn.functional as F
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor
+
+NORMALISATIONS = ('clip', 'token', 'none', 'auto')
+
+
+@MODELS.register_module()
+class CLIPTargetHead(BaseModule):
+    """Mean squared error between predicted and target vectors, averaged over
+    the masked tokens only (and over channels, as the authors' MSE does: the
+    paper's equation 2 divided by the width).
+
+    Target normalisation, applied before the masked tokens are picked:
+
+    * ``'clip'``: the authors' standardisation of each clip and channel over
+      all of the clip's tokens, ``(f - mean) / (std + eps)``;
+    * ``'token'``: layer norm of each token vector (no affine);
+    * ``'none'``: the target as the generator gives it (VideoMAE's pixel
+      target is already normalised per token);
+    * ``'auto'``: what the target generator recommends (``'clip'`` for
+      teachers, ``'none'`` for pixels), set by :class:`SMILERecognizer`.
+
+    Args:
+        norm_target: One of the above.
+        eps: Added to the standard deviation.
+        loss_weight: Multiplier of the loss.
+    """
+
+    def __init__(self, norm_target: str = 'auto', eps: float = 1e-6,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if norm_target not in NORMALISATIONS:
+            raise ValueError(f'norm_target {norm_target!r} is unknown; '
+                             f'choose one of {NORMALISATIONS}')
+        self.norm_target = norm_target
+        self.eps = eps
+        self.loss_weight = loss_weight
+
+    def normalise(self, target: Tensor) -> Tensor:
+        """[B, N, C] -> [B, N, C] normalised as configured."""
+        if self.norm_target == 'clip':
+            mean = target.mean(dim=1, keepdim=True)
+            std = target.std(dim=1, keepdim=True)
+            return (target - mean) / (std + self.eps)
+        if self.norm_target == 'token':
+            return F.layer_norm(target, target.shape[-1:], eps=self.eps)
+        if self.norm_target == 'none':
+            return target
+        raise RuntimeError("norm_target='auto' was not resolved; build the "
+                           'head through SMILERecognizer or set it')
+
+    def loss(self, pred: Tensor, target: Tensor,
+             mask: Tensor) -> Dict[str, Tensor]:
+        """Loss of the masked tokens.
+
+        Args:
+            pred: [B, N_masked, C] decoder output, masked tokens in raster
+                order.
+            target: [B, N, C] targets of all tokens.
+            mask: bool [B, N] (or [B, T', h, w]), True for masked tokens.
+
+        Returns:
+            dict: ``loss``, a scalar.
+        """
+        batch = target.shape[0]
+        mask = mask.reshape(batch, -1)
+        if pred.shape[-1] != target.shape[-1]:
+            raise ValueError(
+                f'the decoder predicts {pred.shape[-1]} channels but the '
+                f'target has {target.shape[-1]}; set the decoder\'s '
+                'out_channels to the target width (or leave it unset)')
+        if mask.shape[1] != target.shape[1]:
+            raise ValueError(f'mask covers {mask.shape[1]} tokens, the target '
+                             f'{target.shape[1]}')
+        target = self.normalise(target.float())
+        target = target[mask].reshape(batch, -1, target.shape[-1])
+        if target.shape != pred.shape:
+            raise ValueError(f'{pred.shape[1]} predictions for '
+                             f'{target.shape[1]} masked tokens')
+        loss = F.mse_loss(pred.float(), target)
+        return dict(loss=loss * self.loss_weight)

@@ -1,0 +1,3 @@
+from .video_mae_decoder import VideoMAEDecoder
+
+__all__ = ['VideoMAEDecoder']

@@ -1,0 +1,109 @@
+"""The student decoder: predicts one target vector per masked token."""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from mmaction.models.backbones.vit_mae import get_sinusoid_encoding
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+from ..layers import Block, init_vit_weights
+
+
+@MODELS.register_module()
+class VideoMAEDecoder(BaseModule):
+    """VideoMAE's shallow decoder on all tokens.
+
+    The visible tokens from the encoder are projected to the decoder width,
+    a learnable mask token stands in for every masked token, fixed sin-cos
+    positions are added, and ``depth`` blocks plus a linear head predict one
+    ``out_channels``-wide vector per masked token. VideoMAE's widths: 192
+    wide with 3 heads for ViT-S, 384 wide with 6 heads for ViT-B.
+
+    ``in_channels``, ``num_tokens`` and ``out_channels`` are normally filled
+    in by :class:`SMILERecognizer` from the encoder and the target.
+
+    Args:
+        in_channels: Encoder width.
+        num_tokens: Tokens of a clip (T/t * H/p * W/p).
+        out_channels: Width of the target (768 for CLIP ViT-B/16 features,
+            1536 for 2x16x16 RGB pixels).
+        embed_dims: Decoder width.
+        depth: Decoder blocks (4 in the paper).
+        num_heads: Attention heads.
+        mlp_ratio: MLP width relative to ``embed_dims``.
+        drop_path_rate: Stochastic depth of the last block.
+        init_cfg: mmengine initialisation config; VideoMAE's by default.
+
+    Example:
+        >>> decoder = VideoMAEDecoder(384, num_tokens=392, out_channels=768,
+        ...                           embed_dims=192, num_heads=3)
+        >>> mask = torch.zeros(2, 392, dtype=torch.bool)
+        >>> mask[:, 80:] = True                       # 312 masked
+        >>> decoder(torch.randn(2, 80, 384), mask).shape
+        torch.Size([2, 312, 768])
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_tokens: int,
+                 out_channels: int,
+                 embed_dims: int = 384,
+                 depth: int = 4,
+                 num_heads: int = 6,
+                 mlp_ratio: float = 4.0,
+                 drop_path_rate: float = 0.0,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
+        self.num_tokens = num_tokens
+        self.out_channels = out_channels
+        self.embed_dims = embed_dims
+        self.encoder_to_decoder = nn.Linear(in_channels, embed_dims,
+                                            bias=False)
+        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        self.register_buffer('pos_embed',
+                             get_sinusoid_encoding(num_tokens, embed_dims))
+        rates = torch.linspace(0, drop_path_rate, depth, device='cpu').tolist()
+        self.blocks = nn.ModuleList([
+            Block(embed_dims, num_heads, mlp_ratio, drop_path_rate=rate)
+            for rate in rates
+        ])
+        self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
+        self.head = nn.Linear(embed_dims, out_channels)
+
+    def init_weights(self) -> None:
+        if self.init_cfg is not None:
+            super().init_weights()
+            return
+        init_vit_weights(self)
+        nn.init.trunc_normal_(self.mask_token, std=0.02)
+
+    def forward(self, latent: Tensor, mask: Tensor) -> Tensor:
+        """Predict the targets of the masked tokens.
+
+        Args:
+            latent: [B, N_visible, in_channels] encoder output.
+            mask: bool [B, N] (or [B, T', h, w]), True for masked tokens.
+
+        Returns:
+            Tensor: [B, N_masked, out_channels], masked tokens in raster
+            order (the order of ``target[mask]``).
+        """
+        batch = latent.shape[0]
+        mask = mask.reshape(batch, -1)
+        if mask.shape[1] != self.num_tokens:
+            raise ValueError(f'mask has {mask.shape[1]} tokens, the decoder '
+                             f'is built for {self.num_tokens}')
+        visible = self.encoder_to_decoder(latent)
+        positions = self.pos_embed.to(visible.dtype).expand(batch, -1, -1)
+        visible = visible + positions[~mask].reshape(batch, -1,
+                                                     self.embed_dims)
+        masked = self.mask_token.to(visible.dtype) + positions[mask].reshape(
+            batch, -1, self.embed_dims)
+        tokens = torch.cat([visible, masked], dim=1)
+        for block in self.blocks:
+            tokens = block(tokens)
+        return self.head(self.norm(tokens[:, visible.shape[1]:]))

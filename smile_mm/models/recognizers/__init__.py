@@ -1,0 +1,3 @@
+from .smile_recognizer import SMILERecognizer
+
+__all__ = ['SMILERecognizer']

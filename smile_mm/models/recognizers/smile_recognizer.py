@@ -1,0 +1,168 @@
+"""SMILERecognizer: wires SMILE's encoder, decoder, head and target."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmaction.registry import MODELS
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from ..target_generators.base import TargetGenerator
+
+_TARGET = 'target_generator.'
+
+
+@MODELS.register_module()
+class SMILERecognizer(BaseModel):
+    """Masked video pretraining with a frozen target (SMILE, VideoMAE).
+
+    ``forward(mode='loss')``: the encoder sees the visible tokens of each
+    clip (``data_sample.mask``, from ``TubeTrajectoryMaskGenerator``), the
+    decoder predicts the masked ones, the target generator gives the target
+    of every token, and the head returns the loss over the masked tokens.
+    ``forward(mode='tensor')``: the encoder's feature map of all tokens,
+    [B, C, T', h, w].
+
+    Wiring: the decoder's ``in_channels``, ``num_tokens`` and
+    ``out_channels`` default to the encoder's width, its token count and the
+    target's width (an explicit ``out_channels`` that differs is an error);
+    the target generator gets the token grid and the data preprocessor's
+    statistics; a head with ``norm_target='auto'`` takes the target's
+    recommendation.
+
+    Checkpoints hold the encoder (``backbone.*``, loadable into mmaction2's
+    ``Recognizer3D`` with ``VisionTransformer``) and the decoder, not the
+    frozen teacher, which is rebuilt from its own weights.
+
+    Args:
+        backbone: Encoder config (``MaskedVideoViT``).
+        neck: Decoder config (``VideoMAEDecoder``).
+        head: Loss config (``CLIPTargetHead``).
+        target_generator: ``CLIPTeacher``, ``PixelTarget`` or
+            ``TimmTeacher`` config.
+        data_preprocessor: Defaults to mmaction's ``ActionDataPreprocessor``
+            with ImageNet statistics and ``NCTHW`` clips.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 target_generator: dict,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(
+                type='ActionDataPreprocessor',
+                mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375],
+                format_shape='NCTHW')
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        mean = getattr(self.data_preprocessor, 'mean', None)
+        std = getattr(self.data_preprocessor, 'std', None)
+        target_args = dict(grid=self.backbone.grid,
+                           tubelet_size=self.backbone.tubelet_size,
+                           patch_size=self.backbone.patch_size)
+        if mean is not None:
+            target_args.update(pixel_mean=mean.flatten().tolist(),
+                               pixel_std=std.flatten().tolist())
+        self.target_generator: TargetGenerator = MODELS.build(
+            target_generator, default_args=target_args)
+        width = self.target_generator.out_channels
+        if neck.get('out_channels', width) != width:
+            raise ValueError(
+                f"decoder out_channels={neck['out_channels']} does not match "
+                f'the target width {width} ({type(self.target_generator).__name__}); '
+                'remove out_channels from the neck config to use the '
+                'target width')
+        self.neck = MODELS.build(neck, default_args=dict(
+            in_channels=self.backbone.embed_dims,
+            num_tokens=self.backbone.num_tokens, out_channels=width))
+        self.head = MODELS.build(head)
+        if self.head.norm_target == 'auto':
+            self.head.norm_target = self.target_generator.default_norm
+        self.target_generator.log()
+        self._register_state_dict_hook(self._drop_target_generator)
+        self._register_load_state_dict_pre_hook(self._keep_target_generator)
+
+    # ------------------------------------------------------------ checkpoints
+    @staticmethod
+    def _drop_target_generator(module, state_dict, prefix, local_metadata):
+        for key in [k for k in state_dict if k.startswith(prefix + _TARGET)]:
+            del state_dict[key]
+        return state_dict
+
+    def _keep_target_generator(self, state_dict, prefix, *args) -> None:
+        """Strict loading does not ask checkpoints for the teacher."""
+        for key, value in self.target_generator.state_dict().items():
+            state_dict.setdefault(prefix + _TARGET + key, value)
+
+    def init_weights(self) -> None:
+        # the target generator keeps its own (pretrained) weights
+        for name, child in self.named_children():
+            if name != 'target_generator' and hasattr(child, 'init_weights'):
+                child.init_weights()
+        self._is_init = True
+
+    # ----------------------------------------------------------------- forward
+    @staticmethod
+    def _clips(inputs: Tensor) -> Tensor:
+        """[B, num_clips, C, T, H, W] or [B, C, T, H, W] -> [B', C, T, H, W]."""
+        return inputs.flatten(0, 1) if inputs.ndim == 6 else inputs
+
+    def extract_feat(self, inputs: Tensor) -> Tensor:
+        """Feature map [B, C, T', h, w] of all tokens."""
+        return self.backbone(self._clips(inputs))
+
+    def forward(self,
+                inputs: Tensor,
+                data_samples: Optional[List] = None,
+                mode: str = 'tensor') -> Union[Dict[str, Tensor], Tensor]:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'tensor':
+            return self.extract_feat(inputs)
+        raise ValueError(
+            f'SMILERecognizer is a pretraining model and has no mode '
+            f"{mode!r}: use mode='loss' to train and mode='tensor' for "
+            'features; evaluate by fine-tuning or linear probing')
+
+    def _masks(self, data_samples: Optional[List], batch: int,
+               device) -> Tensor:
+        if not data_samples or 'mask' not in data_samples[0]:
+            raise ValueError(
+                "the batch has no token masks: add TubeTrajectoryMaskGenerator"
+                " and PackActionInputs(algorithm_keys=('mask',)) to the "
+                'training pipeline')
+        masks = torch.stack([torch.as_tensor(s.mask) for s in data_samples])
+        if masks.shape[0] != batch:
+            raise ValueError(f'{masks.shape[0]} masks for {batch} clips; use '
+                             'one clip per sample (num_clips=1)')
+        return masks.to(device).flatten(1)
+
+    def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
+        """Reconstruction loss of the masked tokens."""
+        video = self._clips(inputs)
+        mask = self._masks(data_samples, video.shape[0], video.device)
+        latent = self.backbone(video, mask)
+        pred = self.neck(latent, mask)
+        target = self.target_generator(video)
+        losses = self.head.loss(pred, target, mask)
+        self._check_finite(losses, data_samples)
+        return losses
+
+    @staticmethod
+    def _check_finite(losses: Dict[str, Tensor], data_samples: List) -> None:
+        loss = losses['loss']
+        if bool(torch.isfinite(loss)):
+            return
+        iteration = MessageHub.get_current_instance().get_info('iter')
+        files = [str(s.metainfo.get('filename', '?')) for s in data_samples]
+        raise FloatingPointError(
+            f'SMILE loss is {loss.item()} at iteration {iteration}; batch: '
+            + ', '.join(files) + '. Lower the learning rate, check these '
+            'clips, or resume from the last checkpoint.')

@@ -1,0 +1,179 @@
+"""What every target generator shares: frozen, one vector per token."""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from torch import Tensor
+
+#: Normalisation statistics of teacher inputs, on the 0-255 scale.
+INPUT_NORMS = {
+    'clip': ((122.770938, 116.74601, 104.09373),
+             (68.500206, 66.632317, 70.323163)),
+    'imagenet': ((123.675, 116.28, 103.53), (58.395, 57.12, 57.375)),
+}
+NormSpec = Union[str, Tuple[Sequence[float], Sequence[float]]]
+
+
+def _stats(values: Sequence[float]) -> Tensor:
+    return torch.tensor(values, dtype=torch.float32).view(1, 3, 1, 1, 1)
+
+
+class TargetGenerator(BaseModule):
+    """Base of the targets SMILE reconstructs: one vector per 2x16x16 token
+    of the clip, in raster order (time, rows, columns).
+
+    Targets are computed without gradients, in eval mode, and are not part
+    of checkpoints (:class:`SMILERecognizer` leaves them out): a teacher is
+    rebuilt from its own weights.
+
+    Args:
+        grid: Token grid of the student, (T', h, w).
+        tubelet_size: Frames per token.
+        patch_size: Pixels per token side.
+        pixel_mean: Mean the data preprocessor subtracted (0-255 scale).
+        pixel_std: Standard deviation it divided by.
+    """
+
+    #: normalisation the head applies to these targets with norm_target='auto'
+    default_norm = 'clip'
+
+    def __init__(self,
+                 grid: Sequence[int],
+                 tubelet_size: int = 2,
+                 patch_size: int = 16,
+                 pixel_mean: Sequence[float] = INPUT_NORMS['imagenet'][0],
+                 pixel_std: Sequence[float] = INPUT_NORMS['imagenet'][1],
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.grid = tuple(int(g) for g in grid)
+        self.tubelet_size = tubelet_size
+        self.patch_size = patch_size
+        self.register_buffer('pixel_mean', _stats(pixel_mean),
+                             persistent=False)
+        self.register_buffer('pixel_std', _stats(pixel_std), persistent=False)
+
+    @property
+    def out_channels(self) -> int:
+        """Width of one target vector."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line saying what the target is, for the training log."""
+        raise NotImplementedError
+
+    def freeze(self) -> None:
+        """No gradients and eval mode, for good."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True) -> 'TargetGenerator':
+        return super().train(False)  # dropout and norms stay in eval mode
+
+    def raw_video(self, video: Tensor) -> Tensor:
+        """Undo the data preprocessor: [B, C, T, H, W] on the 0-255 scale."""
+        return video.float() * self.pixel_std + self.pixel_mean
+
+    def log(self) -> None:
+        print_log(f'SMILE target: {self.describe()}', logger='current')
+
+
+class ImageTeacher(TargetGenerator):
+    """A frozen image model run on the first frame of every tubelet.
+
+    Its patch features of frame ``t * tubelet_size`` are the targets of the
+    tokens of time slice ``t``, so its patch grid must equal the student's
+    spatial grid; frames are resized to ``grid * teacher_patch`` pixels.
+
+    Args:
+        input_norm: ``'clip'``, ``'imagenet'`` or (mean, std) on 0-255, the
+            normalisation the teacher was trained with.
+        autocast: Run the teacher in bfloat16 on GPUs.
+        **kwargs: See :class:`TargetGenerator`.
+    """
+
+    def __init__(self, input_norm: NormSpec = 'clip', autocast: bool = True,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        if isinstance(input_norm, str):
+            if input_norm not in INPUT_NORMS:
+                raise ValueError(f'input_norm {input_norm!r} is unknown; use '
+                                 f'{sorted(INPUT_NORMS)} or (mean, std)')
+            mean, std = INPUT_NORMS[input_norm]
+        else:
+            mean, std = input_norm
+        self.input_norm = input_norm
+        self.autocast = autocast
+        self.register_buffer('input_mean', _stats(mean), persistent=False)
+        self.register_buffer('input_std', _stats(std), persistent=False)
+        self._pool = 1  # set by subclasses through pooling()
+
+    #: pixels per patch of the teacher, and its fixed patch grid (None: any
+    #: grid, the frames are resized to the student's); set by subclasses
+    teacher_patch: int = 16
+    teacher_grid: Optional[Tuple[int, int]] = None
+
+    def pooling(self, name: str) -> int:
+        """Factor by which the teacher's grid is pooled to the student's.
+
+        A teacher with a fixed grid equal to the student's is used as it is;
+        one whose grid is ``k`` times the student's (a 14x14 CLIP for 112 px
+        students with 7x7 tokens) sees its own frame size and its patch
+        features are averaged over ``k x k`` patches; any other grid is an
+        error.
+        """
+        student = self.grid[1:]
+        if self.teacher_grid is None or tuple(self.teacher_grid) == student:
+            return 1
+        factor = self.teacher_grid[0] // student[0]
+        if (factor < 1 or tuple(self.teacher_grid) !=
+                (student[0] * factor, student[1] * factor)):
+            size = self.grid[1] * self.patch_size
+            raise ValueError(
+                f'teacher {name} has a {self.teacher_grid[0]}x'
+                f'{self.teacher_grid[1]} patch grid, which does not match '
+                f'the student\'s {student[0]}x{student[1]} tokens ({size} px '
+                f'frames / {self.patch_size} px patches) or a multiple of '
+                'them; change the student\'s frame size or the teacher')
+        return factor
+
+    def teacher_frames(self, video: Tensor) -> Tensor:
+        """First frame of each tubelet, normalised and sized for the teacher.
+
+        Returns:
+            Tensor: [B * T', C, H', W'] with H' / teacher_patch rows of
+            patches (the teacher's grid, or the student's).
+        """
+        frames = self.raw_video(video)[:, :, ::self.tubelet_size]
+        frames = (frames - self.input_mean) / self.input_std
+        frames = frames.transpose(1, 2).flatten(0, 1)
+        grid = self.teacher_grid or self.grid[1:]
+        size = (grid[0] * self.teacher_patch, grid[1] * self.teacher_patch)
+        if frames.shape[-2:] != size:
+            frames = F.interpolate(frames, size=size, mode='bicubic',
+                                   align_corners=False)
+        return frames
+
+    def patch_tokens(self, frames: Tensor) -> Tensor:
+        """[B', C, H, W] -> [B', h * w, out_channels]; defined by subclasses."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def forward(self, video: Tensor) -> Tensor:
+        """[B, C, T, H, W] preprocessed clips -> [B, N, out_channels]."""
+        batch = video.shape[0]
+        frames = self.teacher_frames(video)
+        with torch.autocast('cuda', dtype=torch.bfloat16,
+                            enabled=self.autocast and frames.is_cuda):
+            tokens = self.patch_tokens(frames)
+        tokens = tokens.float()
+        if self._pool > 1:
+            rows, cols = self.teacher_grid
+            maps = tokens.transpose(1, 2).reshape(-1, tokens.shape[-1], rows,
+                                                  cols)
+            tokens = F.avg_pool2d(maps, self._pool).flatten(2).transpose(1, 2)
+        return tokens.reshape(batch, -1, tokens.shape[-1])
