@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+from mmaction.registry import HOOKS
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
+
+from smile_mm.engine.hooks import find_overlays
+
+from ..tiny_config import write_tiny_config
+
+
+@HOOKS.register_module(force=True)
+class RecordForTest(Hook):
+    """Keeps each iteration's learning rate and token masks."""
+
+    def __init__(self):
+        self.lrs, self.masks = [], []
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        self.lrs.append(runner.optim_wrapper.get_lr()['lr'][0])
+        self.masks.append([np.asarray(s.mask)
+                           for s in data_batch['data_samples']])
+
+
+def run(tmp_path, **cfg_options):
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    cfg.work_dir = str(tmp_path / 'work')
+    cfg.custom_hooks.append(dict(type='RecordForTest'))
+    cfg.merge_from_dict(cfg_options)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    record = [h for h in runner.hooks if isinstance(h, RecordForTest)][0]
+    return runner, record
+
+
+def test_stage_two_uses_original_clips_and_a_fresh_schedule(tmp_path):
+    runner, record = run(tmp_path)
+    assert len(record.lrs) == 16  # 4 epochs x 4 iterations
+    # warm-up from 0.1 x lr in both stages, cosine down within each
+    assert record.lrs[0] == pytest.approx(1e-4)
+    assert record.lrs[8] == pytest.approx(1e-4)
+    assert record.lrs[4] == pytest.approx(1e-3)
+    assert record.lrs[12] == pytest.approx(1e-3)
+    assert record.lrs[7] < 2e-4 and record.lrs[15] < 2e-4
+    # stage 1 masks follow objects; stage 2 masks are plain tubes
+    def is_tube(mask):
+        return bool((mask == mask[0]).all())
+    stage1 = [is_tube(m) for masks in record.masks[:8] for m in masks]
+    stage2 = [is_tube(m) for masks in record.masks[8:] for m in masks]
+    assert not all(stage1) and all(stage2)
+    assert all(o.prob == 0 for o in
+               find_overlays(runner.train_dataloader.dataset))
+    # the optimizer restarted at the switch: 8 Adam steps since
+    optimizer = runner.optim_wrapper.optimizer
+    steps = {int(state['step']) for state in optimizer.state.values()}
+    assert steps == {8}
+
+
+def test_switch_after_the_run_is_said_in_the_log(tmp_path):
+    import logging
+    from mmengine.logging import MMLogger
+    lines = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    runner, record = None, None
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        cfg = Config.fromfile(write_tiny_config(tmp_path))
+        cfg.work_dir = str(tmp_path / 'work')
+        cfg.train_cfg.max_epochs = 1
+        runner = Runner.from_cfg(cfg)
+        runner.logger.addHandler(handler)
+        runner.train()
+    finally:
+        logger.removeHandler(handler)
+    assert any('before stage 2 starts at epoch 2' in line for line in lines)
+    assert all(o.prob == 1 for o in
+               find_overlays(runner.train_dataloader.dataset))
