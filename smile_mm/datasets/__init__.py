@@ -3,6 +3,7 @@ from .failure_tolerance import FailureTolerantMixin
 from .object_bank import ObjectBank
 from .object_motion import AuthorsMotion, ObjectMotion, PaperMotion
 from .pipeline_order import check_pipeline_order
+from .seeded_sampler import SeededSampler, sample_seed
 from .static_clip_dataset import StaticClipDataset
 from .tolerant_video_dataset import TolerantVideoDataset
 from .transforms import (LoadStaticClip, SyntheticMotionOverlay,
@@ -10,7 +11,7 @@ from .transforms import (LoadStaticClip, SyntheticMotionOverlay,
 
 __all__ = [
     'AuthorsMotion', 'FailureTolerantMixin', 'LoadStaticClip', 'ObjectBank',
-    'ObjectMotion', 'PaperMotion', 'StaticClipDataset',
+    'ObjectMotion', 'PaperMotion', 'SeededSampler', 'StaticClipDataset',
     'SyntheticMotionOverlay', 'TolerantVideoDataset',
-    'TubeTrajectoryMaskGenerator', 'check_pipeline_order'
+    'TubeTrajectoryMaskGenerator', 'check_pipeline_order', 'sample_seed'
 ]

@@ -21,6 +21,7 @@ from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
 
 from .pipeline_order import check_pipeline_order, transform_name
+from .seeded_sampler import seed_everything_for
 
 #: Transforms whose failure means the input file is missing or unreadable.
 LOADING_TRANSFORMS = (
@@ -28,6 +29,15 @@ LOADING_TRANSFORMS = (
     'PyAVDecode', 'PyAVDecodeMotionVector', 'PIMSInit', 'PIMSDecode',
     'RawFrameDecode', 'ImageDecode', 'LoadStaticClip')
 _MAX_LISTED = 10
+
+
+class UnreadableSample(Exception):
+    """A loading transform failed on a sample's file."""
+
+    def __init__(self, transform, error: Exception) -> None:
+        super().__init__(str(error))
+        self.transform = transform
+        self.error = error
 
 
 class FailureTolerantMixin:
@@ -66,6 +76,15 @@ class FailureTolerantMixin:
             self._failed = torch.zeros(len(self), dtype=torch.bool)
             self._failed.share_memory_()
 
+    def __getitem__(self, idx):
+        """``dataset[index]``, or ``dataset[(index, seed)]`` from
+        :class:`SeededSampler`: numpy and ``random`` are seeded first, so
+        the sample's random choices depend on the seed alone."""
+        if isinstance(idx, tuple):
+            idx, seed = idx
+            seed_everything_for(seed)
+        return super().__getitem__(idx)
+
     @property
     def num_failed(self) -> int:
         """Videos that failed to load so far (in this process)."""
@@ -83,16 +102,29 @@ class FailureTolerantMixin:
             return None
         info = self.get_data_info(idx)
         name = self._source_name(info, idx)
+        try:
+            return self.transform_sample(info)
+        except UnreadableSample as failure:
+            return self._record_failure(idx, name, failure.transform,
+                                        failure.error)
+
+    def transform_sample(self, info: dict) -> Any:
+        """Run ``self.pipeline`` on one sample, loading steps guarded."""
         for transform in self.pipeline.transforms:
-            try:
-                info = transform(info)
-            except Exception as error:  # noqa: BLE001 - filtered below
-                if transform_name(transform) not in self.loading_transforms:
-                    raise
-                return self._record_failure(idx, name, transform, error)
+            info = self.apply_guarded(transform, info)
             if info is None:
                 return None
         return info
+
+    def apply_guarded(self, transform, info: dict) -> Optional[dict]:
+        """``transform(info)``; a loading transform's failure becomes
+        :class:`UnreadableSample`, any other error is raised as it is."""
+        try:
+            return transform(info)
+        except Exception as error:  # noqa: BLE001 - filtered below
+            if transform_name(transform) not in self.loading_transforms:
+                raise
+            raise UnreadableSample(transform, error) from error
 
     def _record_failure(self, idx: int, name: str, transform,
                         error: Exception) -> None:

@@ -45,6 +45,8 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
         num_samples: Samples of black and noise backgrounds (required for
             them); for the file backgrounds, keep only the first this many.
         frame_size: (H, W) of black and noise backgrounds.
+        noise_cell: 1 for white noise; larger for smooth noise drawn on
+            cells of this many pixels.
         max_failure_ratio: Largest tolerated share of unreadable files.
         loading_transforms: See :class:`TolerantVideoDataset`.
         **kwargs: Arguments of ``BaseActionDataset``.
@@ -57,6 +59,7 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
                  data_prefix: Optional[Dict] = None,
                  num_samples: Optional[int] = None,
                  frame_size: Sequence[int] = (256, 320),
+                 noise_cell: int = 1,
                  max_failure_ratio: float = 0.05,
                  loading_transforms: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
@@ -80,6 +83,7 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
                 f'data_prefix={data_prefix}')
         self.background = background
         self.num_samples = num_samples
+        self.noise_cell = int(noise_cell)
         self.frame_size: Tuple[int, int] = (int(frame_size[0]),
                                             int(frame_size[1]))
         self._prefix_key = key
@@ -114,7 +118,8 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
     def load_data_list(self) -> List[Dict]:
         if self.background in ('black', 'noise'):
             return [dict(background=self.background,
-                         frame_size=self.frame_size)
+                         frame_size=self.frame_size,
+                         noise_cell=self.noise_cell)
                     for _ in range(self.num_samples)]
         files = self._list_files()
         if self.num_samples:

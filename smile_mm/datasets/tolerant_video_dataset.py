@@ -1,12 +1,16 @@
-"""VideoDataset that skips unreadable videos within a bounded share."""
+"""VideoDataset that skips unreadable videos within a bounded share, and can
+draw several clips from each decoded video."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+import copy
+from typing import Any, List, Optional, Sequence
 
+import numpy as np
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
 from .failure_tolerance import FailureTolerantMixin
+from .pipeline_order import transform_name
 
 
 @DATASETS.register_module()
@@ -17,7 +21,17 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
     :mod:`smile_mm.datasets.failure_tolerance`). It also checks the order of
     SMILE's transforms in ``pipeline`` when it is built.
 
+    Multiple sampling (paper F.3): with ``clips_per_video=k`` each video is
+    decoded once and ``k`` clips are drawn from it; every clip then runs the
+    rest of the pipeline on its own, so it gets its own crop, overlay and
+    mask. A sample is then a list of ``k`` clips: use
+    ``collate_fn=dict(type='repeat_pseudo_collate')``. An epoch still counts
+    videos, so it trains ``k`` effective epochs, and a batch of ``b`` videos
+    holds ``b * k`` clips. The pipeline must start with a video reader,
+    ``SampleFrames`` (one clip) and the decoder.
+
     Args:
+        clips_per_video: Clips drawn from each decoded video.
         max_failure_ratio: Largest tolerated share of unreadable videos.
         loading_transforms: Names of the transforms whose failure marks a
             video unreadable (default: mmaction's decoders).
@@ -26,9 +40,60 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
 
     def __init__(self,
                  *args,
+                 clips_per_video: int = 1,
                  max_failure_ratio: float = 0.05,
                  loading_transforms: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
+        if clips_per_video < 1:
+            raise ValueError(
+                f'clips_per_video must be >= 1, got {clips_per_video}')
+        self.clips_per_video = clips_per_video
         self._setup_failure_tolerance(max_failure_ratio, loading_transforms)
         with self._registry_scope():
             super().__init__(*args, **kwargs)
+        if clips_per_video > 1:
+            self._check_multiple_sampling()
+
+    def _check_multiple_sampling(self) -> None:
+        names = [transform_name(t) for t in self.pipeline.transforms[:3]]
+        sampler = self.pipeline.transforms[1] if len(names) > 1 else None
+        if (len(names) < 3 or names[1] != 'SampleFrames'
+                or names[0] not in self.loading_transforms
+                or names[2] not in self.loading_transforms):
+            raise ValueError(
+                'clips_per_video > 1 needs a pipeline that starts with a '
+                'video reader, SampleFrames and the decoder (e.g. DecordInit,'
+                f' SampleFrames, DecordDecode), got {names}')
+        if getattr(sampler, 'num_clips', 1) != 1:
+            raise ValueError('with clips_per_video > 1, SampleFrames must '
+                             f'draw one clip (num_clips=1), got '
+                             f'{sampler.num_clips}')
+
+    def transform_sample(self, info: dict) -> Any:
+        if self.clips_per_video == 1:
+            return super().transform_sample(info)
+        reader, sampler, decoder, *rest = self.pipeline.transforms
+        info = self.apply_guarded(reader, info)
+        frame_inds: List[np.ndarray] = []
+        for _ in range(self.clips_per_video):
+            drawn = sampler(dict(total_frames=info['total_frames'],
+                                 start_index=info['start_index']))
+            frame_inds.append(drawn['frame_inds'].reshape(-1))
+        for key, value in drawn.items():
+            if key != 'frame_inds':
+                info[key] = value
+        info['frame_inds'] = np.concatenate(frame_inds)
+        info = self.apply_guarded(decoder, info)
+        frames = info.pop('imgs')
+        clips, start = [], 0
+        for inds in frame_inds:
+            clip = copy.deepcopy(info)
+            clip['frame_inds'] = inds
+            clip['imgs'] = frames[start:start + len(inds)]
+            start += len(inds)
+            for transform in rest:
+                clip = transform(clip)
+                if clip is None:
+                    return None
+            clips.append(clip)
+        return clips

@@ -22,7 +22,9 @@ class LoadStaticClip(BaseTransform):
 
     Required keys: ``background`` (one of ``'black'``, ``'noise'``,
     ``'image'``, ``'video_frame'``); ``filename`` for images and video
-    frames; ``frame_size`` ((H, W)) for black and noise.
+    frames; ``frame_size`` ((H, W)) for black and noise; optional
+    ``noise_cell``: 1 for white noise (default), larger for smooth noise
+    drawn on cells of that many pixels.
 
     Added keys: ``imgs`` ([T, H, W, 3] uint8 as a list of separate frames),
     ``clip_len``, ``num_clips`` (1), ``frame_inds``, ``total_frames``,
@@ -51,6 +53,17 @@ class LoadStaticClip(BaseTransform):
                              f"(H, W), got {size!r}")
         return int(size[0]), int(size[1])
 
+    @staticmethod
+    def _noise(size: Sequence[int], cell: int) -> np.ndarray:
+        """Uniform noise; with ``cell > 1`` drawn on a grid of cells this
+        many pixels wide and interpolated (smooth noise)."""
+        if cell <= 1:
+            return np.random.randint(0, 256, tuple(size) + (3, ), np.uint8)
+        grid = (max(2, -(-size[0] // cell) + 1), max(2, -(-size[1] // cell) + 1))
+        coarse = np.random.randint(0, 256, grid + (3, ), np.uint8)
+        return cv2.resize(coarse, (size[1], size[0]),
+                          interpolation=cv2.INTER_CUBIC)
+
     def _read_video_frame(self, results: Dict) -> np.ndarray:
         import decord
         reader = decord.VideoReader(results['filename'], num_threads=1)
@@ -67,8 +80,8 @@ class LoadStaticClip(BaseTransform):
         if background == 'black':
             image = np.zeros(self._size(results) + (3, ), np.uint8)
         elif background == 'noise':
-            image = np.random.randint(0, 256, self._size(results) + (3, ),
-                                      dtype=np.uint8)
+            image = self._noise(self._size(results),
+                                int(results.get('noise_cell', 1)))
         elif background == 'image':
             image = cv2.imread(results['filename'], cv2.IMREAD_COLOR)
             if image is None:
