@@ -19,7 +19,10 @@ train_pipeline = [
     {{_base_.pack}},
 ]
 
+# one clip per background image (nothing to gain from multiple sampling)
 train_dataloader = dict(
+    batch_size=32,
+    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         _delete_=True,
         type='StaticClipDataset',

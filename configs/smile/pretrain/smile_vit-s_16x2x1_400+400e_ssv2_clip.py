@@ -1,0 +1,8 @@
+# SMILE ViT-S on Something-Something V2: stride 2, no flip, progressive
+# training 400 + 400 epochs (F.3, Table 18).
+_base_ = [
+    '../../_base_/models/smile_vit-s.py',
+    '../../_base_/datasets/pretrain_ssv2.py',
+    '../../_base_/schedules/smile_progressive_400+400e.py',
+    '../../_base_/default_runtime.py',
+]
