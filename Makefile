@@ -7,6 +7,7 @@ STAMP := $(VENV)/.smile_mm-installed
 PYTEST_ARGS ?=
 
 .PHONY: install test demo bench clean-venv
+DEMO_CONFIG := configs/smile/pretrain/smile_vit-s_demo_cpu.py
 
 $(STAMP): setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,9 +20,13 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
+demo: $(STAMP)
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir work_dirs/smile_demo
+
 bench: $(STAMP)
 	$(PY) benchmarks/overlay_mask_speed.py
 	$(PY) benchmarks/decode_pipeline_speed.py
+	$(PY) benchmarks/train_step_speed.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -16,6 +16,8 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from smile_mm.engine import shutdown_distributed
+
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Train a model')
@@ -79,6 +81,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = build_config(args)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    del runner
+    shutdown_distributed()
     return 0
 
 
