@@ -143,3 +143,51 @@ def test_pipeline_order_is_checked_at_build(videos):
         build(videos, extra=extra)
     with pytest.raises(ValueError, match='max_failure_ratio'):
         build(videos, max_failure_ratio=1.0)
+
+
+def test_multiple_sampling_decodes_once_and_draws_separate_clips(
+        videos, monkeypatch):
+    from mmaction.datasets.transforms import DecordDecode
+    from mmaction.datasets import repeat_pseudo_collate
+    calls = []
+    original = DecordDecode.transform
+    monkeypatch.setattr(DecordDecode, 'transform',
+                        lambda self, r: calls.append(1) or original(self, r))
+    extra = [dict(type='SyntheticMotionOverlay',
+                  motion=dict(size_range=(4, 12))),
+             dict(type='TubeTrajectoryMaskGenerator', input_size=(4, 32, 32))]
+    pipeline_cfg = pipeline(extra)
+    pipeline_cfg[-1] = dict(type='PackActionInputs', algorithm_keys=('mask',))
+    init_default_scope('mmaction')
+    ann, root = videos
+    dataset = TolerantVideoDataset(ann_file=ann, data_prefix=dict(video=root),
+                                   pipeline=pipeline_cfg, clips_per_video=3,
+                                   max_failure_ratio=0.5)
+    np.random.seed(0)
+    clips = dataset.prepare_data(0)
+    assert len(calls) == 1  # one decode for three clips
+    assert len(clips) == 3
+    masks = [c['data_samples'].mask for c in clips]
+    assert not torch.equal(masks[0], masks[1])  # each its own mask
+    batch = repeat_pseudo_collate([clips, dataset.prepare_data(1)])
+    assert len(batch['inputs']) == 6
+    assert tuple(batch['inputs'][0].shape) == (1, 3, 4, 32, 32)
+    # an unreadable video is skipped as a whole
+    assert dataset.prepare_data(4) is None and dataset.num_failed == 1
+
+
+def test_multiple_sampling_needs_reader_sampler_decoder(videos):
+    bad = [dict(type='DecordInit'), dict(type='DecordDecode'),
+           dict(type='FormatShape', input_format='NCTHW'),
+           dict(type='PackActionInputs')]
+    init_default_scope('mmaction')
+    ann, root = videos
+    with pytest.raises(ValueError, match='starts with a video reader, '
+                       'SampleFrames and the decoder'):
+        TolerantVideoDataset(ann_file=ann, data_prefix=dict(video=root),
+                             pipeline=bad, clips_per_video=2)
+    two_clips = pipeline()
+    two_clips[1] = dict(type='SampleFrames', clip_len=4, num_clips=2)
+    with pytest.raises(ValueError, match='num_clips=1'):
+        TolerantVideoDataset(ann_file=ann, data_prefix=dict(video=root),
+                             pipeline=two_clips, clips_per_video=2)
