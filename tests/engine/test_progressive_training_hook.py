@@ -63,7 +63,7 @@ def test_switch_after_the_run_is_said_in_the_log(tmp_path):
     lines = []
     handler = logging.Handler()
     handler.emit = lambda record: lines.append(record.getMessage())
-    runner, record = None, None
+    runner = None
     logger = MMLogger.get_current_instance()
     logger.addHandler(handler)
     try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Dict
 
-import torch
 import torch.nn.functional as F
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import Optional, Union
+from typing import Union
 
-import torch
 from mmaction.registry import MODELS
 from torch import Tensor
 
