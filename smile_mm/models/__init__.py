@@ -1,6 +1,6 @@
 """The model: encoder, decoder, loss head, targets, and their wiring."""
-from .backbones import MaskedVideoViT
-from .heads import CLIPTargetHead
+from .backbones import MaskedVideoViT, SMILEVisionTransformer
+from .heads import CLIPTargetHead, RepetitionCountHead
 from .necks import VideoMAEDecoder
 from .recognizers import SMILERecognizer
 from .target_generators import (CLIPTeacher, ImageTeacher, PixelTarget,
@@ -8,6 +8,7 @@ from .target_generators import (CLIPTeacher, ImageTeacher, PixelTarget,
 
 __all__ = [
     'CLIPTargetHead', 'CLIPTeacher', 'ImageTeacher', 'MaskedVideoViT',
-    'PixelTarget', 'SMILERecognizer', 'TargetGenerator', 'TimmTeacher',
+    'PixelTarget', 'RepetitionCountHead', 'SMILERecognizer', 'SMILEVisionTransformer',
+    'TargetGenerator', 'TimmTeacher',
     'VideoMAEDecoder'
 ]

@@ -1,3 +1,4 @@
 from .masked_video_vit import ARCHS, MaskedVideoViT
+from .smile_vision_transformer import SMILEVisionTransformer
 
-__all__ = ['ARCHS', 'MaskedVideoViT']
+__all__ = ['ARCHS', 'MaskedVideoViT', 'SMILEVisionTransformer']

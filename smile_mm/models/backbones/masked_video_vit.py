@@ -7,11 +7,13 @@ import torch
 from mmaction.models.backbones.vit_mae import get_sinusoid_encoding
 from mmaction.registry import MODELS
 from mmcv.cnn.bricks.transformer import PatchEmbed
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ..layers import Block, init_vit_weights
+from ..utils import infer_grid, resize_pos_embed
 
 #: Widths, depths and heads of VideoMAE's encoders.
 ARCHS: Dict[str, Dict[str, int]] = {
@@ -127,6 +129,25 @@ class MaskedVideoViT(BaseModule):
             super().init_weights()
             return
         init_vit_weights(self)  # the tubelet Conv3d keeps torch's default
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        """Checkpoints made for another frame count or frame size: their
+        position table is resized trilinearly to this encoder's grid. The
+        table is fixed (sin-cos), so checkpoints without it (VideoMAE's)
+        get this encoder's own."""
+        key = prefix + 'pos_embed'
+        table = state_dict.setdefault(key, self.pos_embed)
+        if table.shape != self.pos_embed.shape:
+            source = infer_grid(table.shape[1], self.grid)
+            if source is None or table.shape[-1] != self.embed_dims:
+                raise ValueError(
+                    f'position table {tuple(table.shape)} in the checkpoint '
+                    f'fits no token grid of this encoder {self.grid} with '
+                    f'{self.embed_dims} channels')
+            state_dict[key] = resize_pos_embed(table, source, self.grid)
+            print_log(f'position embedding resized from token grid {source} '
+                      f'to {self.grid} (trilinear)', logger='current')
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def _check_input(self, video: Tensor) -> None:
         grid = (video.shape[2] // self.tubelet_size,

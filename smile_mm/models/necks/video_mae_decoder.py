@@ -81,6 +81,11 @@ class VideoMAEDecoder(BaseModule):
         init_vit_weights(self)
         nn.init.trunc_normal_(self.mask_token, std=0.02)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # the table is fixed (sin-cos): checkpoints without it get this one
+        state_dict.setdefault(prefix + 'pos_embed', self.pos_embed)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def forward(self, latent: Tensor, mask: Tensor) -> Tensor:
         """Predict the targets of the masked tokens.
 
