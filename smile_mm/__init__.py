@@ -10,6 +10,9 @@ compat.apply_all()
 from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
 from . import models  # noqa: E402,F401  (registers the model parts)
 from . import engine  # noqa: E402,F401  (registers hooks)
+from . import evaluation  # noqa: E402,F401  (registers metrics)
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'compat', 'datasets', 'engine', 'models']
+__all__ = [
+    '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models'
+]

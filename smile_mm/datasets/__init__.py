@@ -3,15 +3,18 @@ from .failure_tolerance import FailureTolerantMixin
 from .object_bank import ObjectBank
 from .object_motion import AuthorsMotion, ObjectMotion, PaperMotion
 from .pipeline_order import check_pipeline_order
+from .repetition_count_dataset import RepetitionCountDataset
 from .seeded_sampler import SeededSampler, sample_seed
 from .static_clip_dataset import StaticClipDataset
 from .tolerant_video_dataset import TolerantVideoDataset
 from .transforms import (LoadStaticClip, SyntheticMotionOverlay,
-                         TubeTrajectoryMaskGenerator)
+                         TubeTrajectoryMaskGenerator, VideoRandAugment)
 
 __all__ = [
     'AuthorsMotion', 'FailureTolerantMixin', 'LoadStaticClip', 'ObjectBank',
-    'ObjectMotion', 'PaperMotion', 'SeededSampler', 'StaticClipDataset',
+    'ObjectMotion', 'PaperMotion', 'RepetitionCountDataset', 'SeededSampler',
+    'StaticClipDataset',
     'SyntheticMotionOverlay', 'TolerantVideoDataset',
-    'TubeTrajectoryMaskGenerator', 'check_pipeline_order', 'sample_seed'
+    'TubeTrajectoryMaskGenerator', 'VideoRandAugment', 'check_pipeline_order',
+    'sample_seed'
 ]

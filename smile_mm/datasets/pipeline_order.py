@@ -14,7 +14,7 @@ GEOMETRIC_TRANSFORMS = frozenset({
     'Resize', 'RandomRescale', 'RandomCrop', 'RandomResizedCrop',
     'MultiScaleCrop', 'CenterCrop', 'ThreeCrop', 'TenCrop', 'Flip',
     'RandAugment', 'TorchVisionWrapper', 'PytorchVideoWrapper', 'ImgAug',
-    'PoseCompact', 'RandomFlip', 'RandomResize',
+    'PoseCompact', 'RandomFlip', 'RandomResize', 'VideoRandAugment',
 })
 OVERLAY = 'SyntheticMotionOverlay'
 MASKING = 'TubeTrajectoryMaskGenerator'

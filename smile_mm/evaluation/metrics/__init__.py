@@ -1,0 +1,3 @@
+from .repetition_count_metric import RepetitionCountMetric
+
+__all__ = ['RepetitionCountMetric']

@@ -1,0 +1,19 @@
+import pytest
+
+from smile_mm.datasets import RepetitionCountDataset
+
+
+def test_parses_counts_and_names_bad_lines(tmp_path):
+    ann = tmp_path / 'rep.txt'
+    ann.write_text('a.mp4 3\nb.mp4 7.5\n\n')
+    dataset = RepetitionCountDataset(ann_file=str(ann), pipeline=[],
+                                     data_prefix=dict(video='/v'))
+    assert len(dataset) == 2
+    assert [dataset.get_data_info(i)['count'] for i in (0, 1)] == [3.0, 7.5]
+    assert dataset.get_data_info(1)['filename'] == '/v/b.mp4'
+    ann.write_text('a.mp4 3\nb.mp4 lots\n')
+    with pytest.raises(ValueError, match='rep.txt:2: expected "path count"'):
+        RepetitionCountDataset(ann_file=str(ann), pipeline=[])
+    ann.write_text('a.mp4 0\n')
+    with pytest.raises(ValueError, match='count must be positive'):
+        RepetitionCountDataset(ann_file=str(ann), pipeline=[])
