@@ -1,0 +1,18 @@
+# UCF-101 (split 1) for fine-tuning and linear probing: 101 classes, annotation
+# lines "path label" under data/ucf101.
+_base_ = ['./common.py']
+
+num_classes = 101
+data_root = 'data/ucf101'
+train_dataloader = dict(
+    dataset=dict(
+        ann_file='data/ucf101/ucf101_train_split_1_videos.txt',
+        data_prefix=dict(video='data/ucf101/videos')))
+val_dataloader = dict(
+    dataset=dict(
+        ann_file='data/ucf101/ucf101_val_split_1_videos.txt',
+        data_prefix=dict(video='data/ucf101/videos')))
+test_dataloader = dict(
+    dataset=dict(
+        ann_file='data/ucf101/ucf101_val_split_1_videos.txt',
+        data_prefix=dict(video='data/ucf101/videos')))

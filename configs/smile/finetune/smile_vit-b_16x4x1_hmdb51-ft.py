@@ -1,0 +1,20 @@
+# Fine-tune a SMILE ViT-B on hmdb51 (SEVERE column of Table 17; linear probe 100 epochs).
+# --cfg-options load_from=<SMILE pretraining checkpoint>
+_base_ = [
+    '../../_base_/models/smile_vit-b_finetune.py',
+    '../../_base_/datasets/downstream/hmdb51.py',
+    '../../_base_/schedules/finetune_100e.py',
+    '../../_base_/downstream_runtime.py',
+]
+
+model = dict(
+    cls_head=dict(num_classes={{_base_.num_classes}}),
+    data_preprocessor=dict(
+        blending=dict(
+            type='RandomBatchAugment',
+            augments=[
+                dict(type='MixupBlending', alpha=0.8,  # Table 17
+                     num_classes={{_base_.num_classes}}),
+                dict(type='CutmixBlending', alpha=1.0,
+                     num_classes={{_base_.num_classes}}),
+            ])))

@@ -1,0 +1,13 @@
+# Linear probing of a frozen SMILE ViT-B on hmdb51 (Table 16).
+# --cfg-options load_from=<SMILE pretraining checkpoint>
+_base_ = [
+    '../../_base_/models/smile_vit-b_linear_probe.py',
+    '../../_base_/datasets/downstream/hmdb51.py',
+    '../../_base_/schedules/linear_probe_100e.py',
+    '../../_base_/downstream_runtime.py',
+]
+
+model = dict(cls_head=dict(num_classes={{_base_.num_classes}}))
+train_dataloader = dict(
+    batch_size=32,  # x 4 GPUs = Table 16's 128
+    dataset=dict(pipeline={{_base_.probe_train_pipeline}}))
