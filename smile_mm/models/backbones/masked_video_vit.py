@@ -161,6 +161,11 @@ class MaskedVideoViT(BaseModule):
                 f'{self.grid[1] * self.patch_size}); set num_frames and '
                 'img_size to the clips')
 
+    def _positions(self, video: Tensor) -> Tensor:
+        """The position table for this clip (the built grid only)."""
+        self._check_input(video)
+        return self.pos_embed
+
     def forward(self, video: Tensor, mask: Optional[Tensor] = None) -> Tensor:
         """Encode a clip.
 
@@ -173,8 +178,8 @@ class MaskedVideoViT(BaseModule):
             Tensor: [B, N_visible, C] with a mask, else the feature map
             [B, C, T/t, H/p, W/p]; both after the final LayerNorm.
         """
-        self._check_input(video)
-        tokens = self.patch_embed(video)[0] + self.pos_embed.to(video.dtype)
+        positions = self._positions(video)
+        tokens = self.patch_embed(video)[0] + positions.to(video.dtype)
         batch = tokens.shape[0]
         if mask is not None:
             mask = mask.reshape(batch, -1)
@@ -193,5 +198,7 @@ class MaskedVideoViT(BaseModule):
         tokens = self.norm(tokens)
         if mask is not None:
             return tokens
-        return tokens.transpose(1, 2).reshape(batch, self.embed_dims,
-                                              *self.grid)
+        grid = (video.shape[2] // self.tubelet_size,
+                video.shape[3] // self.patch_size,
+                video.shape[4] // self.patch_size)
+        return tokens.transpose(1, 2).reshape(batch, self.embed_dims, *grid)

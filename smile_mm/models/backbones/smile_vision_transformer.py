@@ -7,6 +7,7 @@ import torch
 from mmaction.registry import MODELS
 from torch import Tensor, nn
 
+from ..utils import resize_pos_embed
 from .masked_video_vit import MaskedVideoViT
 
 OUT_TYPES = ('fc_norm_mean', 'mean', 'featmap')
@@ -20,7 +21,10 @@ class SMILEVisionTransformer(MaskedVideoViT):
     Compared with mmaction2's ``VisionTransformer`` (same parameter names,
     so either loads the other's weights): fused attention, a ``frozen``
     mode for linear probing, checkpoints of another frame count or size
-    load with a resized position table, and ``init_cfg=dict(type=
+    load with a resized position table, clips of another length or size
+    than it was built for are encoded with a trilinearly resized table (for
+    example OpenTAD's 160 px windows; mmaction2 resizes spatially only and
+    fails on other lengths), and ``init_cfg=dict(type=
     'Pretrained', checkpoint=..., prefix='backbone.')`` loads a SMILE
     checkpoint (mmaction's ``pretrained=`` is ignored silently). Its class
     name contains ``VisionTransformer``, so mmaction's
@@ -59,6 +63,14 @@ class SMILEVisionTransformer(MaskedVideoViT):
         if frozen:
             self.requires_grad_(False)
             self.eval()
+
+    def _positions(self, video: Tensor) -> Tensor:
+        grid = (video.shape[2] // self.tubelet_size,
+                video.shape[3] // self.patch_size,
+                video.shape[4] // self.patch_size)
+        if video.ndim != 5 or 0 in grid:
+            self._check_input(video)
+        return resize_pos_embed(self.pos_embed, self.grid, grid)
 
     def train(self, mode: bool = True) -> 'SMILEVisionTransformer':
         return super().train(False if self.frozen else mode)
