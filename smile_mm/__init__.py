@@ -11,8 +11,10 @@ from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
 from . import models  # noqa: E402,F401  (registers the model parts)
 from . import engine  # noqa: E402,F401  (registers hooks)
 from . import evaluation  # noqa: E402,F401  (registers metrics)
+from . import apis  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = [
-    '__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models'
+    '__version__', 'apis', 'compat', 'datasets', 'engine', 'evaluation',
+    'models'
 ]

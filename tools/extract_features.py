@@ -1,0 +1,159 @@
+"""Sliding-window features of long videos for temporal action localisation.
+
+One [T, C] float32 array per video, the mean-pooled encoder tokens of
+16-frame snippets every ``--stride`` frames (snippet ``i`` covers frames
+``i * stride .. i * stride + 15``, so its centre is ``i * stride + 8``), in
+the file layout OpenTAD's ``LoadFeats`` reads:
+``OUT/{prefix}{video name}.{npy|pt}``.
+
+    # THUMOS-14 (OpenTAD: feature_stride=4, offset_frames=8)
+    python tools/extract_features.py work_dirs/smile/epoch_300.pth \\
+        data/thumos-14/raw_data/video data/thumos-14/features/smile_vit-b_s4 --arch base
+    # ActivityNet-1.3 (OpenTAD resizes to 192 steps; file names v_<id>)
+    python tools/extract_features.py CKPT data/activitynet-1.3/videos \\
+        data/activitynet-1.3/features/smile_vit-b_s16 --stride 16 --prefix v_
+
+Finished videos are skipped, so an interrupted run resumes; every file is
+written whole (temporary file, then rename). Videos that fail are listed at
+the end and the exit status is 1.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import os.path as osp
+import sys
+import time
+from typing import Iterator, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+import smile_mm  # noqa: F401  (upstream fixes and registrations first)
+from smile_mm.apis import load_encoder, prepare_frame
+from smile_mm.apis.inference import MEAN, STD
+
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
+
+
+def list_videos(source: str, list_file: Optional[str]) -> List[str]:
+    if list_file:
+        with open(list_file) as file:
+            names = [line.split()[0] for line in file if line.strip()]
+        return [osp.join(source, name) for name in names]
+    if not osp.isdir(source):
+        raise FileNotFoundError(f'video folder {source} does not exist')
+    return sorted(osp.join(source, name) for name in os.listdir(source)
+                  if name.lower().endswith(VIDEO_EXTENSIONS))
+
+
+def snippet_starts(num_frames: int, snippet: int, stride: int) -> List[int]:
+    """First frames of the snippets; a video shorter than one snippet has
+    one (its last frame repeated)."""
+    return list(range(0, max(num_frames - snippet, 0) + 1, stride))
+
+
+def snippet_batches(reader, starts: List[int], snippet: int, batch: int,
+                    size: int) -> Iterator[np.ndarray]:
+    """[B, 3, snippet, size, size] float arrays, decoding each frame once."""
+    total = len(reader)
+    for first in range(0, len(starts), batch):
+        group = starts[first:first + batch]
+        begin, end = group[0], group[-1] + snippet
+        indices = np.minimum(np.arange(begin, end), total - 1)
+        frames = reader.get_batch(indices.tolist()).asnumpy()
+        frames = np.stack([prepare_frame(frame, size) for frame in frames])
+        frames = (frames.astype(np.float32) - MEAN) / STD
+        clips = np.stack([frames[s - begin:s - begin + snippet]
+                          for s in group])  # [B, T, H, W, C]
+        yield clips.transpose(0, 4, 1, 2, 3)
+
+
+@torch.no_grad()
+def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
+                  size: int, device: str) -> np.ndarray:
+    import decord
+    reader = decord.VideoReader(path, num_threads=1)
+    if len(reader) == 0:
+        raise ValueError('the video has no frames')
+    starts = snippet_starts(len(reader), snippet, stride)
+    features = []
+    for clips in snippet_batches(reader, starts, snippet, batch, size):
+        inputs = torch.from_numpy(clips).to(device)
+        with torch.autocast('cuda', dtype=torch.bfloat16,
+                            enabled=inputs.is_cuda):
+            features.append(encoder(inputs).float().cpu())
+    return torch.cat(features).numpy().astype(np.float32)
+
+
+def save(features: np.ndarray, path: str, feat_format: str) -> None:
+    tmp = f'{path}.{os.getpid()}.tmp'
+    with open(tmp, 'wb') as file:
+        if feat_format == 'npy':
+            np.save(file, features)
+        else:
+            torch.save(torch.from_numpy(features), file)
+    os.replace(tmp, path)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('checkpoint', help='smile_mm or mmaction2 checkpoint')
+    parser.add_argument('videos', help='folder of videos')
+    parser.add_argument('out', help='folder of the feature files')
+    parser.add_argument('--list', help='file of video paths relative to '
+                        'the folder (first column), instead of all videos')
+    parser.add_argument('--arch', default='base',
+                        choices=('tiny', 'small', 'base', 'large'))
+    parser.add_argument('--snippet', type=int, default=16)
+    parser.add_argument('--stride', type=int, default=4)
+    parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--batch', type=int, default=32,
+                        help='snippets per forward pass')
+    parser.add_argument('--format', dest='feat_format', default='npy',
+                        choices=('npy', 'pt'))
+    parser.add_argument('--prefix', default='', help='file name prefix '
+                        "(OpenTAD's ActivityNet configs read v_<id>)")
+    parser.add_argument('--device', default='cuda' if
+                        torch.cuda.is_available() else 'cpu')
+    args = parser.parse_args(argv)
+    if args.stride < 1 or args.snippet < 2:
+        parser.error('--stride must be >= 1 and --snippet >= 2')
+
+    encoder = load_encoder(args.checkpoint, args.arch, args.size,
+                           args.snippet, 'mean', args.device)
+    videos = list_videos(args.videos, args.list)
+    os.makedirs(args.out, exist_ok=True)
+    failures: List[Tuple[str, str]] = []
+    done = skipped = 0
+    for number, path in enumerate(videos, 1):
+        name = osp.splitext(osp.basename(path))[0]
+        target = osp.join(args.out,
+                          f'{args.prefix}{name}.{args.feat_format}')
+        if osp.exists(target):
+            skipped += 1
+            continue
+        start = time.perf_counter()
+        try:
+            features = extract_video(encoder, path, args.snippet,
+                                     args.stride, args.batch, args.size,
+                                     args.device)
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append((path, f'{type(error).__name__}: {error}'))
+            print(f'[{number}/{len(videos)}] {name}: FAILED ({error})',
+                  flush=True)
+            continue
+        save(features, target, args.feat_format)
+        done += 1
+        print(f'[{number}/{len(videos)}] {name}: {features.shape[0]} x '
+              f'{features.shape[1]} in {time.perf_counter() - start:.1f} s',
+              flush=True)
+    print(f'{done} extracted, {skipped} already there, {len(failures)} '
+          f'failed, of {len(videos)} videos -> {args.out}')
+    for path, reason in failures:
+        print(f'  failed: {path}: {reason}')
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
