@@ -233,20 +233,7 @@ class SyntheticMotionOverlay(BaseTransform):
             rng, count, num_frames, height, width,
             aspects=source_sizes[:, 1] / source_sizes[:, 0])
 
-        largest = motion.sizes.max(axis=1)  # [n, 2]
-        textures = [
-            self._texture(int(ids[k]), largest[k, 0], largest[k, 1])
-            for k in range(count)
-        ]
-        matrices, regions = self._placements(
-            np.array([texture.shape[:2] for texture in textures]), motion,
-            height, width)
-        masks = np.zeros((count, num_frames, height, width), bool)
-        for k in motion.paste_order:
-            for t in range(num_frames):
-                self._paste(clip[t], masks[k, t], textures[k], matrices[k, t],
-                            regions[k][t])
-
+        masks = self.render(clip, ids, motion)
         results['imgs'] = list(clip) if was_list else clip
         results['object_masks'] = masks
         results['object_motion'] = dict(
@@ -258,6 +245,35 @@ class SyntheticMotionOverlay(BaseTransform):
             object_ids=ids,
             seed=seed)
         return results
+
+    def render(self, clip: np.ndarray, object_ids: np.ndarray,
+               motion: ObjectMotion) -> np.ndarray:
+        """Paste bank objects ``object_ids`` along ``motion`` into ``clip``.
+
+        Args:
+            clip: [T, H, W, 3] uint8, modified in place.
+            object_ids: [n] indices into the object bank.
+            motion: Where each object is in each frame.
+
+        Returns:
+            np.ndarray: bool [n, T, H, W] object masks.
+        """
+        num_frames, height, width = clip.shape[:3]
+        count = len(object_ids)
+        largest = motion.sizes.max(axis=1)  # [n, 2]
+        textures = [
+            self._texture(int(object_ids[k]), largest[k, 0], largest[k, 1])
+            for k in range(count)
+        ]
+        matrices, regions = self._placements(
+            np.array([texture.shape[:2] for texture in textures]), motion,
+            height, width)
+        masks = np.zeros((count, num_frames, height, width), bool)
+        for k in motion.paste_order:
+            for t in range(num_frames):
+                self._paste(clip[t], masks[k, t], textures[k], matrices[k, t],
+                            regions[k][t])
+        return masks
 
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(num_objects={self.num_objects}, '

@@ -81,6 +81,8 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
         box_margin: Extra token rows and columns of ``coverage='box'``.
         preset: ``'paper'`` or ``'authors'`` (box coverage with one extra
             row and column, 90 % of object tokens masked).
+        trajectory_masking: False ignores the objects and masks plain tubes
+            (the "w/o trajectory masking" ablation of Table 4g).
     """
 
     def __init__(self,
@@ -92,7 +94,8 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
                  min_coverage: float = 0.1,
                  coverage: Optional[str] = None,
                  box_margin: int = 1,
-                 preset: str = 'paper') -> None:
+                 preset: str = 'paper',
+                 trajectory_masking: bool = True) -> None:
         if preset not in PRESETS:
             raise ValueError(f'preset {preset!r} is unknown; choose one of '
                              f'{PRESETS}')
@@ -143,6 +146,7 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
         self.coverage = coverage
         self.box_margin = int(box_margin)
         self.preset = preset
+        self.trajectory_masking = trajectory_masking
 
     @property
     def num_masked(self) -> int:
@@ -183,7 +187,7 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
 
     def _object_tokens(self, results: Dict) -> Optional[np.ndarray]:
         masks = results.get('object_masks')
-        if masks is None:
+        if masks is None or not self.trajectory_masking:
             return None
         frames, height, width = self.input_size
         if masks.ndim != 4 or masks.shape[1:] != (frames, height, width):
@@ -251,4 +255,5 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
         return (f'{type(self).__name__}(input_size={self.input_size}, '
                 f'mask_ratio={self.mask_ratio}, object_mask_ratio='
                 f'{self.object_mask_ratio}, coverage={self.coverage!r}, '
-                f'min_coverage={self.min_coverage}, preset={self.preset!r})')
+                f'min_coverage={self.min_coverage}, preset={self.preset!r}, '
+                f'trajectory_masking={self.trajectory_masking})')

@@ -170,3 +170,13 @@ def test_clip_of_another_size_is_an_error():
     masks = np.zeros((2, 16, 112, 112), bool)
     with pytest.raises(ValueError, match='must come after'):
         generator(dict(imgs=frames(), object_masks=masks))
+
+
+def test_trajectory_masking_can_be_switched_off():
+    overlay = SyntheticMotionOverlay()
+    generator = TubeTrajectoryMaskGenerator(trajectory_masking=False)
+    set_random_seed(3)
+    results = generator(overlay(dict(imgs=frames())))
+    mask = results['mask']
+    assert bool((mask == mask[0]).all())  # plain tubes despite the objects
+    assert int(mask.sum()) == 1248
