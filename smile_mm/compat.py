@@ -24,9 +24,9 @@ The fixes:
    negative shifts (uint8 plus a negative Python int).
 4. ``cpu_distributed``: mmengine's PyTorch launcher calls
    ``torch.cuda.set_device`` and wraps the model with
-   ``device_ids=[LOCAL_RANK]``, so ``torchrun`` on machines without a GPU
-   fails. Without CUDA the process group starts on gloo and DDP gets
-   ``device_ids=None``.
+   ``device_ids=[LOCAL_RANK]`` (DDP) or ``device_id=LOCAL_RANK`` (FSDP), so
+   ``torchrun`` on machines without a GPU fails. Without CUDA the process
+   group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU.
 """
 from __future__ import annotations
 
@@ -175,6 +175,24 @@ def fix_cpu_distributed() -> bool:
 
         setattr(__init__, _PATCH_MARK, True)
         MMDistributedDataParallel.__init__ = __init__
+        patched = True
+
+    try:  # FSDP through mmengine's FlexibleRunner: its strategy passes the
+        # local rank as a CUDA device index
+        from mmengine.model.wrappers import MMFullyShardedDataParallel
+    except ImportError:
+        return patched
+    original_fsdp_init: Callable = MMFullyShardedDataParallel.__init__
+    if not getattr(original_fsdp_init, _PATCH_MARK, False):
+
+        def fsdp_init(self, module, *args, **kwargs):
+            if (not torch.cuda.is_available()
+                    and isinstance(kwargs.get('device_id'), int)):
+                kwargs['device_id'] = torch.device('cpu')
+            original_fsdp_init(self, module, *args, **kwargs)
+
+        setattr(fsdp_init, _PATCH_MARK, True)
+        MMFullyShardedDataParallel.__init__ = fsdp_init
         patched = True
     return patched
 

@@ -52,8 +52,10 @@ def test_recipe_model_builds(path):
     from mmaction.registry import MODELS
     model = MODELS.build(cfg.model)
     arch = cfg.model.backbone.arch
-    assert model.backbone.embed_dims == {'small': 384, 'base': 768}[arch]
-    assert model.neck.embed_dims == {'small': 192, 'base': 384}[arch]
+    assert model.backbone.embed_dims == {'small': 384, 'base': 768,
+                                         'large': 1024}[arch]
+    assert model.neck.embed_dims == {'small': 192, 'base': 384,
+                                     'large': 512}[arch]
     assert model.neck.out_channels == model.target_generator.out_channels
 
 

@@ -14,6 +14,7 @@ from typing import List, Optional
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from smile_mm.engine import shutdown_distributed
@@ -79,7 +80,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     cfg = build_config(args)
-    runner = Runner.from_cfg(cfg)
+    # runner_type selects e.g. mmengine's FlexibleRunner (FSDP, DeepSpeed)
+    runner = (RUNNERS.build(cfg) if 'runner_type' in cfg else
+              Runner.from_cfg(cfg))
     runner.train()
     del runner
     shutdown_distributed()

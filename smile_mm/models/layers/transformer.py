@@ -47,11 +47,10 @@ class Attention(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """[B, N, C] -> [B, N, C]."""
         batch, tokens, channels = x.shape
-        bias = None
+        qkv = self.qkv(x)  # through the module: safe when FSDP shards it
         if self.q_bias is not None:
-            bias = torch.cat([self.q_bias, torch.zeros_like(self.v_bias),
-                              self.v_bias])
-        qkv = F.linear(x, self.qkv.weight, bias)
+            qkv = qkv + torch.cat([self.q_bias, torch.zeros_like(self.v_bias),
+                                   self.v_bias])
         qkv = qkv.reshape(batch, tokens, 3, self.num_heads, -1)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         x = F.scaled_dot_product_attention(
