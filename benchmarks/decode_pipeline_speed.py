@@ -11,7 +11,6 @@ worker delivers.
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import os.path as osp
 import sys
@@ -28,10 +27,10 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 import smile_mm  # noqa: E402,F401
 from benchmarks.results_table import record  # noqa: E402
+from benchmarks.videos import DEFAULT_VIDEOS, list_videos  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-DEFAULT_VIDEOS = osp.join(ROOT, '..', 'shared', 'data', 'real_clips')
 DECODE_STEPS = 3  # DecordInit, SampleFrames, DecordDecode
 
 
@@ -43,8 +42,7 @@ def main() -> int:
     args = parser.parse_args()
     cv2.setNumThreads(1)
     torch.set_num_threads(1)
-    videos = sorted(p for ext in ('mp4', 'avi', 'mkv', 'webm')
-                    for p in glob.glob(osp.join(args.videos, f'*.{ext}')))
+    videos = list_videos(args.videos)
     if not videos:
         print(f'no videos under {args.videos}; pass --videos DIR')
         return 1

@@ -62,6 +62,7 @@ train_dataloader = dict(
     batch_size=16,
     num_workers=8,
     persistent_workers=True,
+    pin_memory=True,  # page-locked batches copy to the GPU asynchronously
     sampler=dict(type='SeededSampler', shuffle=True),
     collate_fn=dict(type='repeat_pseudo_collate'),
     dataset=dict(
