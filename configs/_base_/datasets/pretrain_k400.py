@@ -55,8 +55,8 @@ train_pipeline = [
 
 # Multiple sampling (F.3): 2 clips from each decoded video, each with its own
 # crop, overlay and mask. SeededSampler makes every sample's random choices a
-# function of (seed, epoch, index): resumed runs repeat uninterrupted ones. 16 videos = 32 clips per GPU; 8 GPUs make Table 18's
-# batch of 256 clips. Schedules count effective epochs (2 per loader epoch).
+# function of (seed, epoch, index): resumed runs repeat uninterrupted ones.
+# 16 videos = 32 clips per GPU; 8 GPUs make Table 18's batch of 256 clips. Schedules count effective epochs (2 per loader epoch).
 clips_per_video = 2
 train_dataloader = dict(
     batch_size=16,

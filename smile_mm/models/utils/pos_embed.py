@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 from typing import Optional, Sequence, Tuple
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 
