@@ -27,9 +27,23 @@ The fixes:
    ``device_ids=[LOCAL_RANK]`` (DDP) or ``device_id=LOCAL_RANK`` (FSDP), so
    ``torchrun`` on machines without a GPU fails. Without CUDA the process
    group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU.
+5. ``multimodal_transformers5``: mmpretrain 1.2.0 and mmaction2 1.2.0 turn
+   on their multi-modal models (BLIP, VindLU) for any
+   ``transformers>=4.28.0``, but that code imports
+   ``find_pruneable_heads_and_indices`` and other helpers that transformers
+   5 removed: with transformers 5 installed, ``import mmaction.models``
+   fails (``TypeError: NoneType takes no arguments`` in mmpretrain,
+   ``ImportError`` in mmaction). When those helpers are missing, both
+   packages' ``WITH_MULTIMODAL`` flags are set to False as their
+   ``utils.dependency`` modules are imported; their multi-modal models then
+   raise the packages' own "requires extra multi-modal dependencies" error,
+   and everything else (transformers included) works.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import logging
 import os
 import sys
@@ -197,7 +211,81 @@ def fix_cpu_distributed() -> bool:
     return patched
 
 
+# 5. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ------
+_FLAG_MODULES = ('mmpretrain.utils.dependency', 'mmaction.utils.dependency')
+#: what their BLIP / VindLU code imports from transformers.modeling_utils
+_BLIP_NEEDS = ('apply_chunking_to_forward', 'find_pruneable_heads_and_indices',
+               'prune_linear_layer')
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``patch(module)`` right after each of the modules ``names`` is
+    executed."""
+
+    def __init__(self, names, patch: Callable) -> None:
+        self.names = set(names)
+        self.patch = patch
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.names:
+            return None
+        self.names.discard(fullname)
+        if not self.names:
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            execute(module)
+            self.patch(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _transformers_lacks_blip_helpers() -> bool:
+    """True if transformers is installed without what BLIP and VindLU
+    import. Decided from the source of ``transformers.modeling_utils``, so
+    that smile_mm's import does not load transformers."""
+    spec = importlib.util.find_spec('transformers')
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    for folder in spec.submodule_search_locations:
+        path = os.path.join(folder, 'modeling_utils.py')
+        if os.path.isfile(path):
+            with open(path, encoding='utf-8') as file:
+                source = file.read()
+            return not all(name in source for name in _BLIP_NEEDS)
+    return False
+
+
+def _disable_multimodal(module: types.ModuleType) -> None:
+    module.WITH_MULTIMODAL = False
+    _log(f'transformers lacks what {module.__name__} expects: its '
+         'multi-modal models are turned off')
+
+
+def fix_multimodal_transformers5() -> bool:
+    if (any(isinstance(f, _AfterImport) for f in sys.meta_path)
+            or not _transformers_lacks_blip_helpers()):
+        return False
+    waiting, changed = [], False
+    for name in _FLAG_MODULES:
+        module = sys.modules.get(name)
+        if module is None:
+            waiting.append(name)
+        elif module.WITH_MULTIMODAL:
+            _disable_multimodal(module)
+            changed = True
+    if waiting:
+        sys.meta_path.insert(0, _AfterImport(waiting, _disable_multimodal))
+    return changed or bool(waiting)
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
+    'multimodal_transformers5': fix_multimodal_transformers5,
     'missing_drn': fix_missing_drn,
     'local_checkpoints': fix_local_checkpoints,
     'numpy2_aliases': fix_numpy2_aliases,

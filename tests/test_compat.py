@@ -42,6 +42,33 @@ def test_mmaction_models_import_after_smile_mm():
     assert '#2714' in done.stdout
 
 
+def test_mmaction_models_import_beside_transformers5():
+    """mmpretrain 1.2.0 and mmaction2 1.2.0 turn on BLIP / VindLU for any
+    transformers >= 4.28; that code imports helpers transformers 5 removed,
+    so ``import mmaction.models`` fails wherever transformers 5 is
+    installed (the test extras install it)."""
+    import transformers  # noqa: F401  (a test dependency)
+    lacking = compat._transformers_lacks_blip_helpers()
+    if lacking:  # the fault, without smile_mm
+        bare = run_python('import mmaction, sys\n'
+                          'sys.modules["mmaction.models.localizers.drn"] = '
+                          'type(sys)("drn")\nimport mmaction.models')
+        assert bare.returncode != 0
+        assert 'NoneType takes no arguments' in bare.stderr
+    done = run_python('import smile_mm, mmaction.models, transformers\n'
+                      'from mmpretrain.utils import dependency as pre\n'
+                      'from mmaction.utils import dependency as act\n'
+                      'from transformers import CLIPVisionModel\n'
+                      'print(pre.WITH_MULTIMODAL, act.WITH_MULTIMODAL)\n'
+                      'from mmpretrain.registry import MODELS\n'
+                      'try:\n    MODELS.get("BlipCaption")()\n'
+                      'except ImportError as error:\n    print(error)\n')
+    assert done.returncode == 0, done.stderr
+    if lacking:
+        assert done.stdout.startswith('False False')
+        assert 'requires extra multi-modal dependencies' in done.stdout
+
+
 def test_mmengine_checkpoint_with_history_buffer_loads(tmp_path):
     """mmengine 0.10.7 + torch >= 2.6: weights_only=True rejects its own
     message hub state (HistoryBuffer) on resume."""
