@@ -45,7 +45,9 @@ setup(
         'setuptools<81',
     ],
     extras_require={
-        'test': ['pytest>=7', 'pytest-timeout>=2.1'],
+        # transformers: its CLIP models are the reference of the tests that
+        # read transformers-layout CLIP files
+        'test': ['pytest>=7', 'pytest-timeout>=2.1', 'transformers>=4.30'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -52,7 +52,9 @@ def build(arch: str, size: int, device: str) -> torch.nn.Module:
         neck=dict(type='VideoMAEDecoder', embed_dims=width, num_heads=heads),
         head=dict(type='CLIPTargetHead'),
         target_generator=dict(type='CLIPTeacher', model_name='ViT-B-16',
-                              pretrained=None, on_missing_weights='random')))
+                              pretrained=None, on_missing_weights='random',
+                              dtype='bf16' if device.startswith('cuda')
+                              else 'fp32')))
     model.init_weights()
     return model.to(device)
 
@@ -74,7 +76,7 @@ def as_reference(model: torch.nn.Module) -> torch.nn.Module:
         if isinstance(module, Attention):
             module.forward = types.MethodType(_handwritten_attention, module)
     teacher = model.target_generator
-    teacher.autocast = False  # fp32
+    teacher.dtype = 'fp32'
     for block in teacher.visual.transformer.resblocks:
         forward = block.forward
         block.forward = (lambda *a, forward=forward, **k: checkpoint(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import os.path as osp
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 from mmaction.registry import MODELS
@@ -11,6 +11,8 @@ from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from .base import ImageTeacher
+from .clip_weights import CLIPTower, CLIPWeightsError, key_summary, \
+    read_clip_tower
 from .pixel_target import PixelTarget
 
 MISSING_WEIGHTS = ('error', 'pixel', 'random')
@@ -22,38 +24,68 @@ def _looks_like_path(pretrained: str) -> bool:
             or pretrained.endswith(_CHECKPOINT_SUFFIXES))
 
 
-def _load_state_dict(path: str) -> dict:
-    if path.endswith('.safetensors'):
-        from safetensors.torch import load_file
-        return load_file(path)
-    state = torch.load(path, map_location='cpu', weights_only=True)
-    for key in ('state_dict', 'model'):
-        if isinstance(state, dict) and isinstance(state.get(key), dict):
-            state = state[key]
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+def _model_config(model_name: str) -> dict:
+    import open_clip
+    config = open_clip.get_model_config(model_name)
+    if config is None:
+        raise ValueError(
+            f'open_clip has no model {model_name!r}; see '
+            "open_clip.list_models() (ViT-B-16 is the paper's teacher)")
+    vision = config.get('vision_cfg', {})
+    if 'timm_model_name' in vision or isinstance(vision.get('layers'),
+                                                 (list, tuple)):
+        raise ValueError(
+            f'open_clip {model_name} has no CLIP ViT image tower (timm or '
+            'ResNet tower); CLIPTeacher runs CLIP ViTs such as ViT-B-16')
+    return config
+
+
+def _matching_models(tower: CLIPTower) -> list:
+    """open_clip architectures whose image tower has the file's shapes."""
+    import open_clip
+    conv = tower.state['conv1.weight']
+    rows = tower.state['positional_embedding'].shape[0]
+    names = []
+    for name in open_clip.list_models():
+        vision = (open_clip.get_model_config(name) or {}).get('vision_cfg',
+                                                               {})
+        size, patch = vision.get('image_size'), vision.get('patch_size')
+        if (vision.get('width') == conv.shape[0] and patch == conv.shape[-1]
+                and isinstance(size, int) and (size // patch)**2 + 1 == rows):
+            names.append(name)
+    return names[:4]
 
 
 @MODELS.register_module()
 class CLIPTeacher(ImageTeacher):
-    """The paper's teacher: an open_clip image tower, frozen.
+    """The paper's teacher: a CLIP image tower, frozen.
 
     Each tubelet's first frame goes through the tower; the patch features of
     the last block after the final LayerNorm (CLS token dropped), optionally
     projected into CLIP's joint space, are the targets of that time slice.
-    Only the image tower is kept.
+    Only the image tower is built.
 
-    Weights (``pretrained``):
+    Weights (``pretrained``), all loaded strictly: a missing or unexpected
+    tower key is an error; the text tower and an unused ``proj`` are left
+    out and named in the log.
 
     * an open_clip tag (``'openai'``, ``'laion2b_s34b_b88k'``, ...), which
       open_clip downloads;
-    * a local file: a full open_clip / OpenAI CLIP checkpoint, or one of the
-      image tower alone (keys with or without ``visual.``). Loading is
-      strict: a missing or unexpected key is an error naming it.
+    * a local file: OpenAI's TorchScript ``ViT-B-16.pt``, an open_clip
+      checkpoint (``.bin``, ``.pt``, ``.safetensors``), the image tower
+      alone (with or without ``visual.`` and ``proj``), or a transformers
+      CLIP model (``vision_model.*``); see :mod:`.clip_weights`;
     * ``None``: what happens is said in the log and chosen by
       ``on_missing_weights``: ``'error'`` (default), ``'pixel'`` (train on
       VideoMAE's pixel target instead), or ``'random'`` (a randomly
       initialised CLIP, for tests only).
+
+    The activation follows the weights: OpenAI's CLIPs were trained with
+    QuickGELU (``x * sigmoid(1.702 x)``), LAION's and DataComp's open_clip
+    models with GELU. ``quick_gelu=None`` takes what the weights say (the
+    tag's open_clip config, OpenAI's TorchScript archive, an
+    ``open_clip_config.json`` or transformers ``config.json`` beside the
+    file) and QuickGELU where nothing says, as for the authors' tower file.
 
     Args:
         model_name: open_clip architecture, e.g. ``'ViT-B-16'`` (768 wide,
@@ -61,19 +93,22 @@ class CLIPTeacher(ImageTeacher):
         pretrained: Tag, local checkpoint path, or None.
         with_proj: Project the features with CLIP's image projection (512
             wide for ViT-B-16); the authors use them without (768).
+        quick_gelu: None (follow the weights), True or False; a value that
+            contradicts what the weights say is an error.
         on_missing_weights: See above.
         input_norm: ``'clip'`` (default) or ``'imagenet'`` (the authors'
             code), or (mean, std) on the 0-255 scale.
         pixel_target: Arguments of the :class:`PixelTarget` used with
             ``on_missing_weights='pixel'``, e.g. ``dict(normalize=False)``.
         cache_dir: Download folder for tags.
-        **kwargs: See :class:`ImageTeacher`.
+        **kwargs: See :class:`ImageTeacher` (``dtype`` among them).
     """
 
     def __init__(self,
                  model_name: str = 'ViT-B-16',
                  pretrained: Optional[str] = None,
                  with_proj: bool = False,
+                 quick_gelu: Optional[bool] = None,
                  on_missing_weights: str = 'error',
                  input_norm='clip',
                  pixel_target: Optional[dict] = None,
@@ -89,12 +124,13 @@ class CLIPTeacher(ImageTeacher):
         self.cache_dir = cache_dir
         self.fallback: Optional[PixelTarget] = None
         self.visual: Optional[nn.Module] = None
+        self.loaded = ''  # what was loaded, for the log
         if pretrained is None and on_missing_weights == 'error':
             raise ValueError(
                 'CLIPTeacher has no weights: set pretrained to an open_clip '
                 "tag (e.g. 'openai', downloaded by open_clip) or to a local "
                 'checkpoint file, for example --cfg-options '
-                'model.target_generator.pretrained=/path/to/ViT-B-16.bin')
+                'model.target_generator.pretrained=/path/to/ViT-B-16.pt')
         if pretrained is None and on_missing_weights == 'pixel':
             self.fallback = PixelTarget(
                 **(pixel_target or {}),
@@ -104,8 +140,11 @@ class CLIPTeacher(ImageTeacher):
                 pixel_std=self.pixel_std.flatten().tolist())
             self.default_norm = self.fallback.default_norm
         else:
-            self.visual = self._build_visual()
-            self.visual.output_tokens = True
+            config = _model_config(model_name)
+            tower = self._read_weights(config)
+            self.quick_gelu, self.activation_source = self._activation(
+                config, tower, quick_gelu)
+            self.visual = self._build(config, tower)
             self.teacher_patch = self.visual.patch_size[0]
             self.teacher_grid = tuple(self.visual.grid_size)
             self._pool = self.pooling(model_name)
@@ -113,44 +152,127 @@ class CLIPTeacher(ImageTeacher):
                           self.visual.ln_post.normalized_shape[0])
         self.freeze()
 
-    def _build_visual(self) -> nn.Module:
-        import open_clip
-        if self.model_name not in open_clip.list_models():
-            raise ValueError(
-                f'open_clip has no model {self.model_name!r}; see '
-                'open_clip.list_models() (ViT-B-16 is the paper\'s teacher)')
+    # ---------------------------------------------------------------- weights
+    def _read_weights(self, config: dict) -> Optional[CLIPTower]:
+        """The tower in ``pretrained`` (downloaded for a tag), or None."""
         pretrained = self.pretrained
         if pretrained is None:
-            return open_clip.create_model(self.model_name).visual
-        if not _looks_like_path(pretrained):  # an open_clip tag
-            model = open_clip.create_model(
-                self.model_name, pretrained=pretrained,
-                require_pretrained=True, cache_dir=self.cache_dir)
-            return model.visual
-        path = osp.expanduser(pretrained)
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'CLIP checkpoint {path} does not exist; download the weights'
-                f' of {self.model_name} or give an open_clip tag')
-        state = _load_state_dict(path)
-        visual_only = not any(k.startswith(('transformer.', 'text.',
-                                            'token_embedding'))
-                              for k in state)
-        model = open_clip.create_model(self.model_name)
+            return None
+        if _looks_like_path(pretrained):
+            path = osp.expanduser(pretrained)
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'CLIP checkpoint {path} does not exist; download the '
+                    f'weights of {self.model_name} or give an open_clip tag')
+            return read_clip_tower(path)
+        import open_clip
+        tag = open_clip.get_pretrained_cfg(self.model_name, pretrained)
+        if not tag:
+            raise ValueError(
+                f'{pretrained!r} is neither a file nor an open_clip tag of '
+                f'{self.model_name}; its tags: '
+                f'{open_clip.list_pretrained_tags_by_model(self.model_name)}')
         try:
-            if visual_only:
-                state = {k[len('visual.'):] if k.startswith('visual.') else
-                         k: v for k, v in state.items()}
-                model.visual.load_state_dict(state, strict=True)
-            else:
-                open_clip.load_checkpoint(model, path, strict=True)
-        except Exception as error:  # open_clip raises several kinds
+            path = open_clip.download_pretrained(tag,
+                                                 cache_dir=self.cache_dir)
+        except Exception as error:  # noqa: BLE001 - hub and network errors
             raise RuntimeError(
-                f'CLIP checkpoint {path} does not fit open_clip '
-                f'{self.model_name} (strict loading): '
-                f'{type(error).__name__}: {error}') from error
-        return model.visual
+                f'open_clip could not download {self.model_name} '
+                f"'{pretrained}' ({type(error).__name__}: {error}); offline, "
+                'download it once elsewhere and set pretrained to the file')
+        tower = read_clip_tower(path)
+        tower.quick_gelu = bool(tag.get('quick_gelu', False)
+                                or config.get('quick_gelu', False))
+        tower.activation_source = (f"open_clip's '{pretrained}' tag of "
+                                   f'{self.model_name}')
+        return tower
 
+    @staticmethod
+    def _activation(config: dict, tower: Optional[CLIPTower],
+                    requested: Optional[bool]) -> Tuple[bool, str]:
+        """QuickGELU or not, and why."""
+        known = tower.quick_gelu if tower is not None else None
+        source = tower.activation_source if tower is not None else ''
+        if known is None and config.get('quick_gelu'):
+            known, source = True, 'the open_clip model config'
+        if requested is not None:
+            if known is not None and known != requested:
+                raise ValueError(
+                    f'quick_gelu={requested} contradicts {source}, which '
+                    f'says the weights were trained with '
+                    f'{"QuickGELU" if known else "GELU"}; remove quick_gelu'
+                    ' to follow the weights')
+            return requested, source or 'quick_gelu set in the config'
+        if known is not None:
+            return known, source
+        return True, ("OpenAI CLIP's, as nothing in or beside the weights "
+                      'says otherwise (set quick_gelu=False for weights '
+                      'trained with GELU)')
+
+    def _build(self, config: dict, tower: Optional[CLIPTower]) -> nn.Module:
+        from open_clip.model import _build_vision_tower
+        from open_clip.transformer import VisionTransformer
+        visual = _build_vision_tower(config['embed_dim'],
+                                     config['vision_cfg'],
+                                     quick_gelu=self.quick_gelu)
+        if not isinstance(visual, VisionTransformer):
+            raise ValueError(f'open_clip {self.model_name} has no CLIP ViT '
+                             'image tower')
+        visual.output_tokens = True
+        if not self.with_proj:
+            visual.proj = None  # never read: a file may leave it out
+        if tower is None:
+            self.loaded = ('RANDOM weights (on_missing_weights=\'random\'; '
+                           'for tests only)')
+            return visual
+        self._load(visual, tower)
+        return visual
+
+    def _load(self, visual: nn.Module, tower: CLIPTower) -> None:
+        """Strict: every tower key present, nothing unknown."""
+        path = self.pretrained
+        state, ignored = dict(tower.state), list(tower.ignored)
+        expected = visual.state_dict()
+        conv = state.get('conv1.weight')
+        rows = state.get('positional_embedding')
+        if (conv is None or rows is None
+                or conv.shape != expected['conv1.weight'].shape
+                or rows.shape != expected['positional_embedding'].shape):
+            if conv is None or rows is None:
+                found = 'a tower without conv1.weight or positional_embedding'
+            else:
+                found = f'a CLIP image tower {tower.summary()}'
+                matches = _matching_models(tower)
+                if matches:
+                    found += f' (open_clip {", ".join(matches)})'
+            want = CLIPTower(dict(expected), '').summary()
+            raise CLIPWeightsError(
+                f'{path} ({tower.layout}) holds {found}, but open_clip '
+                f'{self.model_name} is {want}; set model_name to the '
+                "file's architecture")
+        if 'proj' in state and 'proj' not in expected:
+            del state['proj']
+            ignored.append('proj (the image projection: with_proj=False)')
+        missing = sorted(set(expected) - set(state))
+        unexpected = sorted(set(state) - set(expected))
+        if missing or unexpected:
+            raise CLIPWeightsError(
+                f'{path} ({tower.layout}) does not fit open_clip '
+                f'{self.model_name}\'s image tower (strict loading): missing '
+                f'{missing[:6]}{" ..." if len(missing) > 6 else ""}, '
+                f'unexpected {unexpected[:6]}'
+                f'{" ..." if len(unexpected) > 6 else ""}')
+        for key, value in state.items():
+            if value.shape != expected[key].shape:
+                raise CLIPWeightsError(
+                    f'{path}: {key} is {tuple(value.shape)}, open_clip '
+                    f'{self.model_name} expects {tuple(expected[key].shape)}')
+        visual.load_state_dict(state, strict=True)
+        self.loaded = f'weights {path} ({tower.layout})'
+        if ignored:
+            self.loaded += f'; left out: {key_summary(ignored)}'
+
+    # ------------------------------------------------------------- interface
     @property
     def out_channels(self) -> int:
         if self.fallback is not None:
@@ -164,17 +286,16 @@ class CLIPTeacher(ImageTeacher):
                     f'target: {self.fallback.describe()}. Set pretrained to '
                     'an open_clip tag or a local checkpoint to reconstruct '
                     'CLIP features.')
-        source = ('RANDOM weights (on_missing_weights=\'random\'; for tests '
-                  'only)' if self.pretrained is None else
-                  f'weights {self.pretrained}')
+        activation = 'QuickGELU' if self.quick_gelu else 'GELU'
         projection = 'projected' if self.with_proj else 'unprojected'
         pooled = (f', averaged over {self._pool}x{self._pool} patches per '
                   'token' if self._pool > 1 else '')
-        return (f'CLIP {self.model_name} image features with {source}: '
-                f'{projection} patch features of the last block, '
-                f'{self.out_channels} per token{pooled}, from the first '
-                'frame of each tubelet; inputs normalised with '
-                f'{self.input_norm!r} statistics')
+        return (f'CLIP {self.model_name} image features with {self.loaded}; '
+                f'{activation} MLPs ({self.activation_source}); '
+                f'{projection} patch features of the last block after '
+                f'ln_post, {self.out_channels} per token{pooled}, from the '
+                'first frame of each tubelet; inputs normalised with '
+                f'{self.input_norm!r} statistics; teacher in {self.dtype}')
 
     def patch_tokens(self, frames: Tensor) -> Tensor:
         _, tokens = self.visual(frames)

@@ -1,0 +1,328 @@
+"""CLIP image towers from the weight files users hold.
+
+Every file is read into the state dict of open_clip's ``VisionTransformer``
+(OpenAI's layout: ``conv1``, ``class_embedding``, ``positional_embedding``,
+``ln_pre``, ``transformer.resblocks.N``, ``ln_post``, ``proj``), with what
+the file says about the activation its weights were trained with:
+
+=========================  =============================================
+file                       read as
+=========================  =============================================
+OpenAI's ``ViT-B-16.pt``   TorchScript archive; QuickGELU (OpenAI's CLIPs)
+open_clip checkpoint       ``visual.*`` plus the text tower (ignored);
+                           ``.bin``, ``.pt``, ``.pth``, ``.safetensors``;
+                           an ``open_clip_config.json`` beside it says
+                           whether it is QuickGELU
+image tower alone          keys with or without ``visual.``, with or
+                           without ``proj`` (the authors' and UMT/ViCLIP's
+                           extraction of OpenAI CLIP)
+transformers CLIP          ``vision_model.*`` (``CLIPModel``,
+                           ``CLIPVisionModel[WithProjection]``; without the
+                           prefix as transformers 5 saves
+                           ``CLIPVisionModel``), mapped key by key;
+                           ``config.json`` beside it gives ``hidden_act``
+=========================  =============================================
+
+Anything else (a video model checkpoint, a timm ViT, Python objects) is an
+error that says what the file is.
+"""
+from __future__ import annotations
+
+import json
+import os.path as osp
+import pickle
+import pickletools
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+StateDict = Dict[str, Tensor]
+
+#: scalars OpenAI's TorchScript archives keep beside the weights
+_OPENAI_SCALARS = ('input_resolution', 'context_length', 'vocab_size')
+#: transformers' names inside a vision layer -> open_clip's
+_HF_BLOCK = (('self_attn.out_proj.', 'attn.out_proj.'),
+             ('layer_norm1.', 'ln_1.'), ('layer_norm2.', 'ln_2.'),
+             ('mlp.fc1.', 'mlp.c_fc.'), ('mlp.fc2.', 'mlp.c_proj.'))
+_HF_TOWER = {
+    'embeddings.class_embedding': 'class_embedding',
+    'embeddings.patch_embedding.weight': 'conv1.weight',
+    'embeddings.position_embedding.weight': 'positional_embedding',
+    'pre_layrnorm.weight': 'ln_pre.weight',
+    'pre_layrnorm.bias': 'ln_pre.bias',
+    'post_layernorm.weight': 'ln_post.weight',
+    'post_layernorm.bias': 'ln_post.bias',
+}
+_HF_ACTIVATIONS = {'quick_gelu': True, 'gelu': False}
+
+
+class CLIPWeightsError(ValueError):
+    """A file that holds no CLIP image tower smile_mm can read."""
+
+
+@dataclass
+class CLIPTower:
+    """An image tower read from a file.
+
+    Attributes:
+        state: open_clip ``VisionTransformer`` state dict.
+        layout: What the file was, in words.
+        ignored: Keys of the file that are not part of the image tower.
+        quick_gelu: The activation the file's weights were trained with, if
+            the file (or a config beside it) says: True for QuickGELU.
+        activation_source: Where ``quick_gelu`` comes from.
+    """
+    state: StateDict
+    layout: str
+    ignored: List[str] = field(default_factory=list)
+    quick_gelu: Optional[bool] = None
+    activation_source: str = ''
+
+    def summary(self) -> str:
+        """``width``, ``patch``, ``blocks`` and ``grid`` of the tower."""
+        conv = self.state['conv1.weight']
+        blocks = {int(m.group(1)) for k in self.state
+                  if (m := re.match(r'transformer\.resblocks\.(\d+)\.', k))}
+        side = round((self.state['positional_embedding'].shape[0] - 1)**0.5)
+        return (f'{conv.shape[0]} wide, {conv.shape[-1]} px patches, '
+                f'{len(blocks)} blocks, {side}x{side} patch grid')
+
+
+def _is_torchscript(path: str) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith('/constants.pkl')
+                   for name in archive.namelist())
+
+
+def _pickled_modules(path: str) -> Optional[List[str]]:
+    """Python modules a torch checkpoint pickles, read without unpickling;
+    None if the file holds no readable pickle."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist() if n.endswith('data.pkl')]
+            data = archive.read(names[0]) if names else b''
+    else:  # torch's legacy format starts with a pickle
+        with open(path, 'rb') as file:
+            data = file.read(1 << 20)
+    modules, strings = Counter(), []
+    try:
+        for opcode, arg, _ in pickletools.genops(data):
+            if opcode.name == 'GLOBAL':
+                modules[str(arg).split(' ')[0]] += 1
+            elif opcode.name == 'STACK_GLOBAL' and len(strings) >= 2:
+                modules[strings[-2]] += 1
+            elif isinstance(arg, str):
+                strings.append(arg)
+    except Exception:  # noqa: BLE001 - not a pickle
+        return None
+    return [m for m in modules if not m.startswith(('torch', 'collections',
+                                                    'builtins', '_codecs'))]
+
+
+def _load(path: str) -> Tuple[dict, str]:
+    """The tensors of a file and the kind of file they came from."""
+    if path.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        return load_file(path), 'safetensors'
+    if path.endswith(('.npz', '.npy')):
+        raise CLIPWeightsError(
+            f'{path} is a numpy file (big_vision SigLIP weights); '
+            'CLIPTeacher reads OpenAI-CLIP-style ViTs: give an open_clip tag '
+            'or a .pt/.bin/.safetensors CLIP file')
+    if _is_torchscript(path):
+        archive = torch.jit.load(path, map_location='cpu')
+        return dict(archive.state_dict()), 'TorchScript archive'
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True), \
+            'PyTorch file'
+    except pickle.UnpicklingError as error:
+        modules = _pickled_modules(path)
+        if modules is None:
+            raise CLIPWeightsError(
+                f'{path} could not be read as a PyTorch, safetensors or '
+                'TorchScript file (it is no pickle)') from None
+        if any(m.startswith('mmengine') for m in modules):
+            what = 'an mmengine training checkpoint'
+        else:
+            what = 'a pickle of Python objects'
+        raise CLIPWeightsError(
+            f'{path} is {what} (it pickles objects of '
+            f'{", ".join(modules[:4]) or "unknown modules"}), not CLIP '
+            'weights; CLIPTeacher reads tensors only: an open_clip or OpenAI '
+            'CLIP file, the image tower alone, or a transformers CLIP '
+            f'model. ({str(error).splitlines()[0]})') from None
+    except Exception as error:  # noqa: BLE001 - any unreadable file
+        raise CLIPWeightsError(
+            f'{path} could not be read as a PyTorch, safetensors or '
+            f'TorchScript file: {type(error).__name__}: '
+            f'{str(error).splitlines()[0] if str(error) else ""}') from None
+
+
+def _unwrap(state) -> dict:
+    for key in ('state_dict', 'model', 'module'):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+            break
+    if not isinstance(state, dict) or not all(
+            isinstance(v, Tensor) for v in state.values()):
+        raise CLIPWeightsError('holds no dict of tensors')
+    return {k[len('module.'):] if k.startswith('module.') else k: v
+            for k, v in state.items()}
+
+
+def _describe(keys: List[str]) -> str:
+    """What a state dict that is no CLIP tower probably is."""
+    if any(k.startswith('backbone.') for k in keys):
+        return ('a video model checkpoint of smile_mm or mmaction2 '
+                '(backbone.* keys), not CLIP weights')
+    if any(k.startswith('encoder.patch_embed.') for k in keys):
+        return 'a VideoMAE-layout student checkpoint, not CLIP weights'
+    if any(k.startswith(('blocks.0.', 'patch_embed.proj')) for k in keys):
+        return ('a timm-style ViT (patch_embed / blocks keys); use '
+                'TimmTeacher for timm models')
+    return f'no CLIP image tower (keys such as {sorted(keys)[:5]})'
+
+
+def _transformers_prefix(keys: List[str]) -> Optional[str]:
+    """``'vision_model.'`` (CLIPModel, CLIPVisionModelWithProjection),
+    ``''`` (transformers 5 saves CLIPVisionModel without it), or None."""
+    for prefix in ('vision_model.', ''):
+        if prefix + 'embeddings.patch_embedding.weight' in keys:
+            return prefix
+    return None
+
+
+def _from_transformers(state: dict,
+                       prefix: str) -> Tuple[StateDict, List[str]]:
+    tower: StateDict = {}
+    ignored, unknown = [], []
+    qkv: Dict[Tuple[int, str], Dict[str, Tensor]] = {}
+    for key, value in state.items():
+        if key == 'visual_projection.weight':
+            tower['proj'] = value.t().contiguous()
+            continue
+        if not key.startswith(prefix) or key.startswith('text_model.'):
+            ignored.append(key)
+            continue
+        name = key[len(prefix):]
+        if name in _HF_TOWER:
+            tower[_HF_TOWER[name]] = value
+            continue
+        if name == 'embeddings.position_ids':
+            ignored.append(key)
+            continue
+        match = re.match(r'encoder\.layers\.(\d+)\.(.+)', name)
+        if match is None:
+            unknown.append(key)
+            continue
+        index, rest = int(match.group(1)), match.group(2)
+        part = re.match(r'self_attn\.([qkv])_proj\.(weight|bias)$', rest)
+        if part:
+            qkv.setdefault((index, part.group(2)), {})[part.group(1)] = value
+            continue
+        for theirs, ours in _HF_BLOCK:
+            if rest.startswith(theirs):
+                tower[f'transformer.resblocks.{index}.{ours}'
+                      f'{rest[len(theirs):]}'] = value
+                break
+        else:
+            unknown.append(key)
+    for (index, kind), parts in sorted(qkv.items()):
+        if set(parts) != {'q', 'k', 'v'}:
+            unknown.append(f'{prefix}encoder.layers.{index}.self_attn.'
+                           f'{{q,k,v}}_proj.{kind} (only {sorted(parts)})')
+            continue
+        tower[f'transformer.resblocks.{index}.attn.in_proj_{kind}'] = \
+            torch.cat([parts['q'], parts['k'], parts['v']])
+    if unknown:
+        raise CLIPWeightsError(
+            'is a transformers CLIP model with vision keys that a CLIP ViT '
+            f'does not have: {unknown[:6]}')
+    return tower, ignored
+
+
+def _config_beside(path: str, name: str) -> Optional[dict]:
+    config = osp.join(osp.dirname(osp.abspath(path)), name)
+    if not osp.isfile(config):
+        return None
+    with open(config, encoding='utf-8') as file:
+        return json.load(file)
+
+
+def _transformers_activation(path: str) -> Tuple[Optional[bool], str]:
+    config = _config_beside(path, 'config.json')
+    if config is None:
+        return None, ''
+    vision = config.get('vision_config', config)
+    act = vision.get('hidden_act', config.get('hidden_act'))
+    if act not in _HF_ACTIVATIONS:
+        raise CLIPWeightsError(
+            f'config.json beside {path} gives hidden_act={act!r}; a CLIP '
+            f'teacher uses one of {sorted(_HF_ACTIVATIONS)}')
+    return _HF_ACTIVATIONS[act], f"hidden_act='{act}' in its config.json"
+
+
+def _open_clip_activation(path: str) -> Tuple[Optional[bool], str]:
+    config = _config_beside(path, 'open_clip_config.json')
+    if config is None:
+        return None, ''
+    quick = bool(config.get('model_cfg', config).get('quick_gelu', False))
+    return quick, f'quick_gelu={quick} in its open_clip_config.json'
+
+
+def read_clip_tower(path: str) -> CLIPTower:
+    """Read the image tower of any CLIP weight file (see the module doc).
+
+    Raises:
+        CLIPWeightsError: the file is not a CLIP file, saying what it is.
+    """
+    raw, kind = _load(path)
+    try:
+        state = _unwrap(raw)
+    except CLIPWeightsError as error:
+        raise CLIPWeightsError(f'{path} {error}: expected CLIP weights') \
+            from None
+    keys = list(state)
+    try:
+        prefix = _transformers_prefix(keys)
+        if prefix is not None:
+            tower, ignored = _from_transformers(state, prefix)
+            quick, source = _transformers_activation(path)
+            return CLIPTower(tower, f'transformers CLIP ({kind})', ignored,
+                             quick, source)
+        if 'visual.conv1.weight' in state:
+            tower = {k[len('visual.'):]: v for k, v in state.items()
+                     if k.startswith('visual.')}
+            ignored = [k for k in keys if not k.startswith('visual.')]
+            full = any(not k.startswith('visual.') and
+                       k not in _OPENAI_SCALARS for k in keys)
+            layout = (f'full CLIP, image tower under visual. ({kind})'
+                      if full else f'image tower with visual. ({kind})')
+        elif 'conv1.weight' in state:
+            tower, ignored = dict(state), []
+            layout = f'image tower alone ({kind})'
+        else:
+            raise CLIPWeightsError(f'is {_describe(keys)}')
+    except CLIPWeightsError as error:
+        raise CLIPWeightsError(f'{path} {error}') from None
+    if kind == 'TorchScript archive':
+        quick, source = True, "OpenAI's TorchScript archive"
+    else:
+        quick, source = _open_clip_activation(path)
+    return CLIPTower(tower, layout, ignored, quick, source)
+
+
+def key_summary(keys: List[str]) -> str:
+    """Keys grouped by their first part, for a log line:
+    ``'ln_final.* (2), token_embedding.weight, transformer.* (48)'``."""
+    counts = Counter(k.split('.')[0] for k in keys)
+    full = {k.split('.')[0]: k for k in keys}
+    return ', '.join(f'{name}.* ({n})' if n > 1 else full[name]
+                     for name, n in sorted(counts.items()))
