@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -69,4 +70,7 @@ def test_demo_config_trains(tmp_path):
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 2  # 8 clips, 4 per batch
-    assert osp.isfile(osp.join(str(tmp_path), 'epoch_1.pth'))  # the last
+    checkpoint = osp.join(str(tmp_path), 'epoch_1.pth')  # the last
+    # it records the token grid of its position table: 16 frames of 112 px
+    state = torch.load(checkpoint, weights_only=False)['state_dict']
+    assert state._metadata['backbone']['token_grid'] == [8, 7, 7]

@@ -6,24 +6,31 @@ mmaction2.
     # the authors' pretraining or fine-tuned checkpoint -> mmaction2 Recognizer3D
     python tools/convert_checkpoint.py smile_vit_b_k400_ft.pth recognizer.pth --to mmaction
     # smile_mm pretraining -> mmaction2 backbone for fine-tuning with mean pooling,
-    # with the position table resized for 32-frame clips
+    # with the position table resized for 32-frame clips of 224 px
     python tools/convert_checkpoint.py epoch_300.pth backbone.pth --to mmaction \\
-        --mean-pooling --num-frames 32
+        --mean-pooling --num-frames 32 --img-size 224
+    # a checkpoint that records no token grid (mmaction2's, older smile_mm ones)
+    # trained on 16 frames of 112 px, resized for 224 px
+    python tools/convert_checkpoint.py old.pth new.pth --to mmaction \\
+        --src-num-frames 16 --src-img-size 112 --num-frames 16 --img-size 224
 
 The source layout is detected (``--from`` overrides it). Keys that do not
-belong to the target are listed, never dropped silently.
+belong to the target are listed, never dropped silently. The output records
+the token grid of its position table, which smile_mm's loaders read back.
 """
 from __future__ import annotations
 
 import argparse
 import os.path as osp
 import sys
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
 
 import smile_mm  # noqa: F401  (upstream fixes first)
-from smile_mm.models.utils import infer_grid, resize_pos_embed
+from smile_mm.models.utils import (describe_grid, record_grid,
+                                   recorded_grid, resize_pos_embed,
+                                   source_grid)
 from smile_mm.models.utils.checkpoint_conversion import (LAYOUTS,
                                                          detect_layout,
                                                          smile_to_mmaction,
@@ -47,19 +54,30 @@ def convert(state, source: str, target: str, mean_pooling: bool):
     return state, []  # mmaction to mmaction: only the position table
 
 
-def resize_table(state, key: str, num_frames: int, img_size: int,
-                 tubelet: int, patch: int) -> Optional[str]:
-    """Resize ``state[key]`` to the grid of the requested clips."""
-    if key not in state:
+Grid = Tuple[int, int, int]
+
+
+def clip_grid(num_frames: int, img_size: int, tubelet: int,
+              patch: int) -> Grid:
+    return num_frames // tubelet, img_size // patch, img_size // patch
+
+
+def table_grid(rows: int, recorded: Optional[Grid], given: Optional[Grid],
+               target: Optional[Grid], tubelet: int,
+               patch: int) -> Optional[Grid]:
+    """The grid of a table of ``rows`` tokens: recorded in the checkpoint,
+    or given with --src-num-frames / --src-img-size (both must agree); None
+    where neither says and nothing is resized."""
+    if recorded is not None and given is not None and recorded != given:
+        raise ValueError(
+            'the checkpoint records token grid '
+            f'{describe_grid(recorded, tubelet, patch)}, but '
+            '--src-num-frames / --src-img-size say '
+            f'{describe_grid(given, tubelet, patch)}; drop them')
+    if recorded is None and given is None and target is None:
         return None
-    target = (num_frames // tubelet, img_size // patch, img_size // patch)
-    table = state[key]
-    source = infer_grid(table.shape[1], target)
-    if source is None:
-        raise ValueError(f'{key} has {table.shape[1]} rows, which fit no '
-                         f'token grid like {target}')
-    state[key] = resize_pos_embed(table, source, target)
-    return f'{key}: token grid {source} -> {target}'
+    return source_grid(rows, recorded or given,
+                       target or (0, 0, 0), tubelet, patch)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -78,6 +96,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--img-size', type=int,
                         help='resize the position table for frames of this '
                         'size')
+    parser.add_argument('--src-num-frames', type=int,
+                        help='frames of the clips the checkpoint was trained '
+                        'on, for checkpoints that record no token grid')
+    parser.add_argument('--src-img-size', type=int,
+                        help='frame size of the clips the checkpoint was '
+                        'trained on, with --src-num-frames')
     parser.add_argument('--tubelet-size', type=int, default=2)
     parser.add_argument('--patch-size', type=int, default=16)
     args = parser.parse_args(argv)
@@ -90,15 +114,38 @@ def main(argv: Optional[List[str]] = None) -> int:
     converted, left_out = convert(state, source, args.to, args.mean_pooling)
     notes = [f'{args.src}: {source} layout, {len(state)} tensors -> '
              f'{args.to}: {len(converted)} tensors']
+    key = 'backbone.pos_embed'
+    sizes = dict(tubelet=args.tubelet_size, patch=args.patch_size)
+    target = given = None
     if args.num_frames or args.img_size:
         if not (args.num_frames and args.img_size):
             parser.error('give both --num-frames and --img-size to resize '
                          'the position table')
-        note = resize_table(converted, 'backbone.pos_embed', args.num_frames,
-                            args.img_size, args.tubelet_size,
-                            args.patch_size)
-        notes.append(note or 'no backbone.pos_embed in the checkpoint: the '
-                     'model computes its own fixed table')
+        target = clip_grid(args.num_frames, args.img_size, **sizes)
+    if args.src_num_frames or args.src_img_size:
+        if not (args.src_num_frames and args.src_img_size):
+            parser.error('give both --src-num-frames and --src-img-size')
+        given = clip_grid(args.src_num_frames, args.src_img_size, **sizes)
+    try:
+        grid = table_grid(converted[key].shape[1],
+                          recorded_grid(state, 'backbone.'), given, target,
+                          **sizes) if key in converted else None
+    except ValueError as error:  # no grid known, or two that disagree
+        parser.error(str(error))
+    if grid is not None and target is not None and target != grid:
+        converted[key] = resize_pos_embed(converted[key], grid, target)
+        notes.append(f'{key}: token grid {describe_grid(grid, **sizes)} -> '
+                     f'{describe_grid(target, **sizes)}')
+        grid = target
+    if grid is not None:
+        record_grid(converted, 'backbone.', grid)
+        notes.append(f'records token grid {describe_grid(grid, **sizes)}')
+    elif key in converted:
+        notes.append(f'{key} records no token grid; give --src-num-frames '
+                     'and --src-img-size to record it')
+    elif target is not None or given is not None:
+        notes.append(f'no {key} in the checkpoint: the model computes its '
+                     'own fixed table')
     if left_out:
         shown = ', '.join(left_out[:8])
         more = f' and {len(left_out) - 8} more' if len(left_out) > 8 else ''

@@ -32,6 +32,7 @@ import torch
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from smile_mm.apis import load_encoder, prepare_frame
 from smile_mm.apis.inference import MEAN, STD
+from smile_mm.models.utils import UnknownGridError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
 
@@ -120,8 +121,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.stride < 1 or args.snippet < 2:
         parser.error('--stride must be >= 1 and --snippet >= 2')
 
-    encoder = load_encoder(args.checkpoint, args.arch, args.size,
-                           args.snippet, 'mean', args.device)
+    try:
+        encoder = load_encoder(args.checkpoint, args.arch, args.size,
+                               args.snippet, 'mean', args.device)
+    except UnknownGridError as error:
+        parser.error(str(error))
     videos = list_videos(args.videos, args.list)
     os.makedirs(args.out, exist_ok=True)
     failures: List[Tuple[str, str]] = []

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..models import SMILEVisionTransformer
-from ..models.utils.checkpoint_conversion import unwrap
+from ..models.utils.checkpoint_conversion import strip_prefix, unwrap
 
 #: ImageNet statistics on the 0-255 scale, as the data preprocessor uses.
 MEAN = np.array([123.675, 116.28, 103.53], np.float32)
@@ -37,8 +37,7 @@ def load_encoder(checkpoint: str, arch: str = 'base', img_size: int = 224,
                                      **kwargs)
     state = unwrap(torch.load(checkpoint, map_location='cpu',
                               weights_only=False))
-    backbone = {k[len('backbone.'):]: v for k, v in state.items()
-                if k.startswith('backbone.')}
+    backbone = strip_prefix(state, 'backbone.')
     if not backbone:
         raise ValueError(f'{checkpoint} has no backbone.* weights; convert '
                          'the authors\' checkpoints with '

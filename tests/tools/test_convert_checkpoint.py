@@ -144,12 +144,13 @@ def test_position_table_is_resized_for_other_clips(tmp_path):
     model = recognizer(num_frames=8, use_mean_pooling=False)
     result = model.load_state_dict(state, strict=False)
     assert not [k for k in result.missing_keys if k.startswith('backbone')]
-    # and SMILEVisionTransformer resizes by itself when loading
+    # and SMILEVisionTransformer resizes by itself when loading, from the
+    # grid the checkpoint records
     ours = recognizer(num_frames=8, backbone_type='SMILEVisionTransformer',
                       arch='small', out_type='mean')
-    ours.load_state_dict({k: v for k, v in smile.state_dict().items()
-                          if k.startswith('backbone.')}, strict=False)
+    ours.load_state_dict(smile.state_dict(), strict=False)
     torch.testing.assert_close(ours.backbone.pos_embed, expected)
+    assert state._metadata['backbone']['token_grid'] == [4, 4, 4]
 
 
 def test_bad_inputs(tmp_path):

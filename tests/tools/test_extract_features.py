@@ -121,3 +121,66 @@ def test_checkpoint_without_backbone_is_an_error(tmp_path, videos):
     torch.save({'state_dict': {'neck.x': torch.ones(1)}}, path)
     with pytest.raises(ValueError, match='no backbone'):
         main([str(path), videos, str(tmp_path / 'o'), '--arch', 'tiny'])
+
+
+def test_checkpoint_of_another_clip_size(tmp_path, videos, capsys):
+    """Trained on 16 frames of 32 px (token grid (8, 2, 2), 32 rows) and
+    used at 64 px: the recorded grid is read back, so the tool's features
+    equal those of an encoder built for the checkpoint's own clips (which
+    resizes its table as it runs), and of a checkpoint converted with
+    explicit sizes. A 32-row table also fits (2, 4, 4): the old guess."""
+    from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
+
+    from smile_mm.apis import load_encoder
+    from tools.convert_checkpoint import main as convert
+    from tools.extract_features import extract_video
+
+    torch.manual_seed(1)
+    model = torch.nn.Module()
+    model.backbone = MaskedVideoViT('tiny', img_size=32, num_frames=16,
+                                    **VIT)
+    recorded = str(tmp_path / 'epoch_1.pth')  # as mmengine's Runner saves
+    save_checkpoint({'state_dict': weights_to_cpu(model.state_dict()),
+                     'meta': {}}, recorded)
+    own_size = load_encoder(recorded, 'tiny', img_size=32, num_frames=16)
+    video = osp.join(videos, 'long.mp4')
+    expected = extract_video(own_size, video, 16, 4, 4, 64, 'cpu')
+
+    def features(checkpoint, name):
+        assert _run(checkpoint, videos, str(tmp_path / name),
+                    ['--size', '64']) == 0
+        return np.load(tmp_path / name / 'long.npy')
+
+    np.testing.assert_allclose(features(recorded, 'recorded'), expected,
+                               atol=1e-5, rtol=1e-5)
+    converted = str(tmp_path / 'converted.pth')
+    assert convert([recorded, converted, '--to', 'mmaction', '--num-frames',
+                    '16', '--img-size', '64']) == 0
+    np.testing.assert_allclose(features(converted, 'converted'), expected,
+                               atol=1e-5, rtol=1e-5)
+
+    # the same weights without the record: an error in both tools
+    bare = str(tmp_path / 'bare.pth')
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               model.backbone.state_dict().items()}}, bare)
+    for run in (lambda: _run(bare, videos, str(tmp_path / 'x'),
+                             ['--size', '64']),
+                lambda: convert([bare, str(tmp_path / 'x.pth'), '--to',
+                                 'mmaction', '--num-frames', '16',
+                                 '--img-size', '64'])):
+        with pytest.raises(SystemExit):
+            run()
+        message = ' '.join(capsys.readouterr().err.split())
+        assert '(2, 4, 4) = 4 frames of 64 px' in message
+        assert '(8, 2, 2) = 16 frames of 32 px' in message
+        assert '--snippet and --size' in message
+        assert '--src-num-frames F --src-img-size S' in message
+    stated = str(tmp_path / 'stated.pth')
+    assert convert([bare, stated, '--to', 'mmaction', '--src-num-frames',
+                    '16', '--src-img-size', '32']) == 0
+    np.testing.assert_allclose(features(stated, 'stated'), expected,
+                               atol=1e-5, rtol=1e-5)
+    with pytest.raises(SystemExit):
+        convert([recorded, str(tmp_path / 'y.pth'), '--to', 'mmaction',
+                 '--src-num-frames', '8', '--src-img-size', '32'])
+    assert 'records token grid (8, 2, 2)' in capsys.readouterr().err

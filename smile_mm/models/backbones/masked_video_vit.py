@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ..layers import Block, init_vit_weights
-from ..utils import infer_grid, resize_pos_embed
+from ..utils import GRID_KEY, resize_pos_embed, source_grid
 
 #: Widths, depths and heads of VideoMAE's encoders.
 ARCHS: Dict[str, Dict[str, int]] = {
@@ -123,6 +123,12 @@ class MaskedVideoViT(BaseModule):
             for rate in rates
         ])
         self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
+        self._register_state_dict_hook(self._record_grid)
+
+    @staticmethod
+    def _record_grid(module, state_dict, prefix, local_metadata) -> None:
+        """Checkpoints say which token grid their position table is for."""
+        local_metadata[GRID_KEY] = list(module.grid)
 
     def init_weights(self) -> None:
         if self.init_cfg is not None:
@@ -130,24 +136,31 @@ class MaskedVideoViT(BaseModule):
             return
         init_vit_weights(self)  # the tubelet Conv3d keeps torch's default
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
+                              *args, **kwargs):
         """Checkpoints made for another frame count or frame size: their
-        position table is resized trilinearly to this encoder's grid. The
+        position table is resized trilinearly from the grid they record
+        (see :mod:`smile_mm.models.utils.pos_embed`) to this encoder's. The
         table is fixed (sin-cos), so checkpoints without it (VideoMAE's)
         get this encoder's own."""
         key = prefix + 'pos_embed'
         table = state_dict.setdefault(key, self.pos_embed)
-        if table.shape != self.pos_embed.shape:
-            source = infer_grid(table.shape[1], self.grid)
-            if source is None or table.shape[-1] != self.embed_dims:
+        if table is not self.pos_embed:
+            if table.ndim != 3 or table.shape[-1] != self.embed_dims:
                 raise ValueError(
                     f'position table {tuple(table.shape)} in the checkpoint '
-                    f'fits no token grid of this encoder {self.grid} with '
-                    f'{self.embed_dims} channels')
-            state_dict[key] = resize_pos_embed(table, source, self.grid)
-            print_log(f'position embedding resized from token grid {source} '
-                      f'to {self.grid} (trilinear)', logger='current')
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+                    f'does not fit this encoder ({self.embed_dims} '
+                    'channels)')
+            source = source_grid(table.shape[1],
+                                 local_metadata.get(GRID_KEY), self.grid,
+                                 self.tubelet_size, self.patch_size)
+            if source != self.grid:
+                state_dict[key] = resize_pos_embed(table, source, self.grid)
+                print_log(f'position embedding resized from token grid '
+                          f'{source} to {self.grid} (trilinear)',
+                          logger='current')
+        super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                      *args, **kwargs)
 
     def _check_input(self, video: Tensor) -> None:
         grid = (video.shape[2] // self.tubelet_size,

@@ -1,3 +1,8 @@
-from .pos_embed import infer_grid, resize_pos_embed
+from .pos_embed import (GRID_KEY, UnknownGridError, describe_grid,
+                        grid_candidates, record_grid, recorded_grid,
+                        resize_pos_embed, source_grid)
 
-__all__ = ["infer_grid", "resize_pos_embed"]
+__all__ = [
+    'GRID_KEY', 'UnknownGridError', 'describe_grid', 'grid_candidates',
+    'record_grid', 'recorded_grid', 'resize_pos_embed', 'source_grid'
+]

@@ -25,9 +25,36 @@ StateDict = Dict[str, Tensor]
 LAYOUTS = ('videomae-pretrain', 'videomae-finetune', 'smile', 'mmaction')
 
 
+def _renamed(state: StateDict, rename) -> StateDict:
+    """``state`` with keys (and the metadata of modules, which records
+    encoders' token grids) renamed by ``rename(key) -> key or None``."""
+    renamed = OrderedDict()
+    for key, value in state.items():
+        new = rename(key)
+        if new is not None:
+            renamed[new] = value
+    metadata = getattr(state, '_metadata', None)
+    if metadata is not None:
+        renamed._metadata = OrderedDict()
+        for name, value in metadata.items():
+            new = rename(name + '.') if name else rename('')
+            if new is not None:
+                renamed._metadata[new[:-1] if new.endswith('.') else new] = \
+                    value
+    return renamed
+
+
+def strip_prefix(state: StateDict, prefix: str) -> StateDict:
+    """The entries under ``prefix`` (``'backbone.'``) without it, metadata
+    included."""
+    return _renamed(state, lambda k: k[len(prefix):]
+                    if k.startswith(prefix) else None)
+
+
 def unwrap(checkpoint) -> StateDict:
     """The state dict inside a checkpoint (``model``, ``module`` or
-    ``state_dict`` wrappers), without DDP's ``module.`` prefix."""
+    ``state_dict`` wrappers), without DDP's ``module.`` prefix; the
+    metadata (encoders' token grids) is kept."""
     state = checkpoint
     for key in ('model', 'module', 'state_dict'):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
@@ -36,9 +63,8 @@ def unwrap(checkpoint) -> StateDict:
     if not isinstance(state, dict) or not state:
         raise ValueError('no state dict found in the checkpoint (looked for '
                          "'model', 'module' and 'state_dict')")
-    return OrderedDict(
-        (k[len('module.'):] if k.startswith('module.') else k, v)
-        for k, v in state.items())
+    return _renamed(state, lambda k: k[len('module.'):]
+                    if k.startswith('module.') else k)
 
 
 def detect_layout(state: StateDict) -> str:

@@ -1,37 +1,118 @@
-"""Resizing the position table of a video ViT to another token grid."""
+"""The token grid of a position table, recorded in checkpoints, and resizing
+the table of a video ViT to another grid.
+
+A sin-cos table is a function of the flat token index only: the same rows
+serve a (8, 7, 7) grid (16 frames of 112 px) and a (2, 14, 14) one (4 frames
+of 224 px), so a table's size cannot tell its grid. smile_mm's encoders
+record their grid in the state dict's metadata (``state_dict._metadata
+[prefix]['token_grid']``, which ``torch.save``, mmengine's checkpoints and
+``load_state_dict`` carry and stock loaders ignore), and every loader reads
+it back. A table without a record is read as the loading model's own grid
+when it has that many rows, and is otherwise an error that lists the grids
+it fits.
+"""
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence, Tuple
+from collections import OrderedDict
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 import torch.nn.functional as F
 from torch import Tensor
 
 Grid = Tuple[int, int, int]
 
+#: metadata key of the (T', h, w) grid an encoder's table is made for
+GRID_KEY = 'token_grid'
 
-def infer_grid(num_tokens: int, target: Sequence[int]) -> Optional[Grid]:
-    """The (T', h, w) grid a table of ``num_tokens`` rows was made for.
 
-    Tried in order: the target's spatial grid (another frame count), the
-    target's time slices with a square spatial grid (another resolution),
-    then 8 slices (16 frames) with a square grid. None if none fits.
+def grid_candidates(num_tokens: int) -> List[Grid]:
+    """Square-framed grids (T', s, s) with ``num_tokens`` tokens, s >= 2."""
+    return [(num_tokens // (side * side), side, side)
+            for side in range(math.isqrt(num_tokens), 1, -1)
+            if num_tokens % (side * side) == 0]
+
+
+def describe_grid(grid: Sequence[int], tubelet: int = 2,
+                  patch: int = 16) -> str:
+    """``'(8, 7, 7) = 16 frames of 112 px'``."""
+    slices, rows, cols = grid
+    size = (f'{rows * patch} px' if rows == cols else
+            f'{rows * patch}x{cols * patch} px')
+    return f'{tuple(grid)} = {slices * tubelet} frames of {size}'
+
+
+class UnknownGridError(ValueError):
+    """A position table whose grid is neither recorded nor the model's."""
+
+
+def source_grid(num_tokens: int, recorded: Optional[Sequence[int]],
+                target: Sequence[int], tubelet: int = 2,
+                patch: int = 16) -> Grid:
+    """The grid a checkpoint's table of ``num_tokens`` rows was made for.
+
+    Args:
+        num_tokens: Rows of the table.
+        recorded: The grid the checkpoint records, if any.
+        target: The loading model's grid.
+        tubelet: Frames per token, for messages.
+        patch: Pixels per token side, for messages.
+
+    Raises:
+        UnknownGridError: no record, and the table does not have the
+            target's size: the message lists the grids it fits and the
+            settings that say which.
     """
-    slices, rows, cols = target
-    if num_tokens % (rows * cols) == 0:
-        return num_tokens // (rows * cols), rows, cols
-    for guess in (slices, 8):
-        if num_tokens % guess == 0:
-            side = math.isqrt(num_tokens // guess)
-            if side * side * guess == num_tokens:
-                return guess, side, side
-    return None
+    target = tuple(int(g) for g in target)
+    if recorded is not None:
+        recorded = tuple(int(g) for g in recorded)
+        if math.prod(recorded) != num_tokens:
+            raise ValueError(
+                f'the checkpoint records token grid {recorded} '
+                f'({math.prod(recorded)} tokens) but its position table has '
+                f'{num_tokens} rows: the file is inconsistent')
+        return recorded
+    if num_tokens == math.prod(target):
+        return target
+    candidates = grid_candidates(num_tokens)
+    if len(candidates) == 1:
+        return candidates[0]
+    listed = '; '.join(describe_grid(g, tubelet, patch) for g in candidates)
+    raise UnknownGridError(
+        f'the checkpoint\'s position table has {num_tokens} rows and records '
+        f'no token grid; it fits {listed or "no grid"}, and smile_mm does '
+        f'not guess (the model is built for '
+        f'{describe_grid(target, tubelet, patch)}). Say which clips it was '
+        'trained on: build the encoder for them (num_frames and img_size in '
+        'the config, --snippet and --size of tools/extract_features.py; '
+        'SMILEVisionTransformer then encodes clips of other sizes with a '
+        'resized table), or record the grid once with '
+        'tools/convert_checkpoint.py CKPT OUT --to mmaction '
+        '--src-num-frames F --src-img-size S (add --num-frames / --img-size '
+        'to resize the table as well)')
+
+
+def recorded_grid(state: Mapping, prefix: str) -> Optional[Grid]:
+    """The grid recorded for the module at ``prefix`` (``'backbone.'``)."""
+    metadata = getattr(state, '_metadata', None) or {}
+    grid = metadata.get(prefix[:-1] if prefix.endswith('.') else prefix,
+                        {}).get(GRID_KEY)
+    return tuple(grid) if grid is not None else None
+
+
+def record_grid(state: 'OrderedDict', prefix: str, grid: Sequence[int]
+                ) -> None:
+    """Record ``grid`` for the module at ``prefix`` in ``state``."""
+    if not hasattr(state, '_metadata'):
+        state._metadata = OrderedDict()
+    name = prefix[:-1] if prefix.endswith('.') else prefix
+    state._metadata.setdefault(name, {})[GRID_KEY] = [int(g) for g in grid]
 
 
 def resize_pos_embed(table: Tensor, source: Sequence[int],
                      target: Sequence[int]) -> Tensor:
     """Trilinearly resize a [1, N, C] position table from one (T', h, w)
-    grid to another; a table already of the target size is returned as is.
+    grid to another; a table already of the target grid is returned as is.
     """
     source, target = tuple(source), tuple(target)
     if source == target:
