@@ -131,6 +131,9 @@ def test_two_ranks_end_with_the_weights_of_one_process(tmp_path, sharding):
     assert one.keys() == two.keys()
     for key in one:
         torch.testing.assert_close(two[key], one[key], atol=2e-5, rtol=1e-4)
+    # both record the encoder's token grid under the keys' own names
+    assert two._metadata['backbone']['token_grid'] == \
+        one._metadata['backbone']['token_grid'] == [2, 4, 4]
     if sharding == 'fsdp':
         return
     # the tolerance means something: another seed ends elsewhere

@@ -13,7 +13,11 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ..layers import Block, init_vit_weights
-from ..utils import GRID_KEY, resize_pos_embed, source_grid
+from ..utils import GRID_KEY, record_grid, resize_pos_embed, source_grid
+
+#: names torch's wrappers put into module paths (FSDP, checkpointing, compile)
+_WRAPPER_NAMES = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
+                  '_orig_mod.')
 
 #: Widths, depths and heads of VideoMAE's encoders.
 ARCHS: Dict[str, Dict[str, int]] = {
@@ -127,8 +131,18 @@ class MaskedVideoViT(BaseModule):
 
     @staticmethod
     def _record_grid(module, state_dict, prefix, local_metadata) -> None:
-        """Checkpoints say which token grid their position table is for."""
+        """Checkpoints say which token grid their position table is for.
+
+        FSDP (and activation checkpointing, torch.compile) wrappers clean
+        their names out of the keys of a full state dict but not out of its
+        metadata: the grid is recorded under the clean name too."""
         local_metadata[GRID_KEY] = list(module.grid)
+        clean = prefix
+        for wrapper in _WRAPPER_NAMES:
+            clean = clean.replace(wrapper, '')
+        metadata = getattr(state_dict, '_metadata', None)
+        if clean != prefix and metadata is not None:
+            record_grid(state_dict, clean, module.grid)
 
     def init_weights(self) -> None:
         if self.init_cfg is not None:
