@@ -211,7 +211,7 @@ def fix_cpu_distributed() -> bool:
     return patched
 
 
-# 5. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ------
+# 5. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ----
 _FLAG_MODULES = ('mmpretrain.utils.dependency', 'mmaction.utils.dependency')
 #: what their BLIP / VindLU code imports from transformers.modeling_utils
 _BLIP_NEEDS = ('apply_chunking_to_forward', 'find_pruneable_heads_and_indices',

@@ -394,3 +394,25 @@ def test_config_json_with_an_unknown_activation(tiny_clip_name, tmp_path):
     (tmp_path / 'config.json').write_text(json.dumps(config))
     with pytest.raises(CLIPWeightsError, match="hidden_act='relu'"):
         teacher_of(tiny_clip_name, tmp_path / 'model.safetensors')
+
+
+def test_every_layout_through_the_config_option(tiny_clip_name, reference,
+                                                layouts, clip_raw):
+    """What --cfg-options model.target_generator.pretrained=FILE does, on
+    the paper's ViT-S recipe (student and teacher shrunk to test size)."""
+    with torch.no_grad():
+        expected = reference(first_frames(clip_raw)).reshape(2, 32, 64)
+    for layout in LAYOUTS:
+        cfg = Config.fromfile(CLIP_CONFIGS[2])
+        cfg.merge_from_dict({
+            'model.target_generator.pretrained': layouts[layout],
+            'model.target_generator.model_name': tiny_clip_name,
+            'model.target_generator.dtype': 'fp32',
+            'model.backbone.img_size': 64, 'model.backbone.num_frames': 4,
+            'model.backbone.depth': 1, 'model.neck.depth': 1})
+        init_default_scope('mmaction')
+        model = MODELS.build(cfg.model)
+        video = model.data_preprocessor(
+            dict(inputs=list(clip_raw), data_samples=None))['inputs']
+        torch.testing.assert_close(model.target_generator(video), expected,
+                                   atol=1e-5, rtol=1e-5, msg=layout)

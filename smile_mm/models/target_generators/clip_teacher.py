@@ -47,8 +47,8 @@ def _matching_models(tower: CLIPTower) -> list:
     rows = tower.state['positional_embedding'].shape[0]
     names = []
     for name in open_clip.list_models():
-        vision = (open_clip.get_model_config(name) or {}).get('vision_cfg',
-                                                               {})
+        config = open_clip.get_model_config(name) or {}
+        vision = config.get('vision_cfg', {})
         size, patch = vision.get('image_size'), vision.get('patch_size')
         if (vision.get('width') == conv.shape[0] and patch == conv.shape[-1]
                 and isinstance(size, int) and (size // patch)**2 + 1 == rows):
