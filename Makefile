@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/overlay_mask_speed.py
 	$(PY) benchmarks/decode_pipeline_speed.py
 	$(PY) benchmarks/train_step_speed.py
+	$(PY) benchmarks/teacher_precision.py
 	$(PY) benchmarks/data_throughput.py
 	$(PY) benchmarks/train_throughput.py --archs small base --batch 2 --steps 2 --warmup 1
 
