@@ -140,8 +140,7 @@ class MaskedVideoViT(BaseModule):
         clean = prefix
         for wrapper in _WRAPPER_NAMES:
             clean = clean.replace(wrapper, '')
-        metadata = getattr(state_dict, '_metadata', None)
-        if clean != prefix and metadata is not None:
+        if clean != prefix and hasattr(state_dict, '_metadata'):
             record_grid(state_dict, clean, module.grid)
 
     def init_weights(self) -> None:

@@ -205,9 +205,9 @@ class CLIPTeacher(ImageTeacher):
             return requested, source or 'quick_gelu set in the config'
         if known is not None:
             return known, source
-        return True, ("OpenAI CLIP's, as nothing in or beside the weights "
-                      'says otherwise (set quick_gelu=False for weights '
-                      'trained with GELU)')
+        return True, ("OpenAI CLIP's: nothing in or beside the weights "
+                      'says otherwise; set quick_gelu=False for weights '
+                      'trained with GELU')
 
     def _build(self, config: dict, tower: Optional[CLIPTower]) -> nn.Module:
         from open_clip.model import _build_vision_tower

@@ -37,7 +37,7 @@ def _renamed(state: StateDict, rename) -> StateDict:
     if metadata is not None:
         renamed._metadata = OrderedDict()
         for name, value in metadata.items():
-            new = rename(name + '.') if name else rename('')
+            new = rename(name + '.' if name else '')
             if new is not None:
                 renamed._metadata[new[:-1] if new.endswith('.') else new] = \
                     value
