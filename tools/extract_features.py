@@ -32,6 +32,7 @@ import torch
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from smile_mm.apis import load_encoder, prepare_frame
 from smile_mm.apis.inference import MEAN, STD
+from smile_mm.datasets.annotation_list import read_path_list
 from smile_mm.models.utils import UnknownGridError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
@@ -39,9 +40,7 @@ VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
 
 def list_videos(source: str, list_file: Optional[str]) -> List[str]:
     if list_file:
-        with open(list_file) as file:
-            names = [line.split()[0] for line in file if line.strip()]
-        return [osp.join(source, name) for name in names]
+        return [osp.join(source, name) for name in read_path_list(list_file)]
     if not osp.isdir(source):
         raise FileNotFoundError(f'video folder {source} does not exist')
     return sorted(osp.join(source, name) for name in os.listdir(source)

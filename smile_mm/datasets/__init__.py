@@ -1,4 +1,5 @@
 """Everything SMILE does to a clip before the model sees it."""
+from .annotation_list import AnnotationError, read_path_list, read_video_list
 from .failure_tolerance import FailureTolerantMixin
 from .object_bank import ObjectBank
 from .object_motion import AuthorsMotion, ObjectMotion, PaperMotion
@@ -11,10 +12,10 @@ from .transforms import (LoadStaticClip, SyntheticMotionOverlay,
                          TubeTrajectoryMaskGenerator, VideoRandAugment)
 
 __all__ = [
-    'AuthorsMotion', 'FailureTolerantMixin', 'LoadStaticClip', 'ObjectBank',
+    'AnnotationError', 'AuthorsMotion', 'FailureTolerantMixin', 'LoadStaticClip', 'ObjectBank',
     'ObjectMotion', 'PaperMotion', 'RepetitionCountDataset', 'SeededSampler',
     'StaticClipDataset',
     'SyntheticMotionOverlay', 'TolerantVideoDataset',
     'TubeTrajectoryMaskGenerator', 'VideoRandAugment', 'check_pipeline_order',
-    'sample_seed'
+    'read_path_list', 'read_video_list', 'sample_seed'
 ]

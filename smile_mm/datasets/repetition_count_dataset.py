@@ -6,6 +6,7 @@ from typing import Dict, List
 
 from mmaction.registry import DATASETS
 
+from .annotation_list import entry_error, read_video_list
 from .tolerant_video_dataset import TolerantVideoDataset
 
 
@@ -20,21 +21,15 @@ class RepetitionCountDataset(TolerantVideoDataset):
     """
 
     def load_data_list(self) -> List[Dict]:
+        root = self.data_prefix.get('video') or ''
         data_list = []
-        with open(self.ann_file) as file:
-            for number, line in enumerate(file, 1):
-                if not line.strip():
-                    continue
-                parts = line.split()
-                try:
-                    count = float(parts[1])
-                except (IndexError, ValueError):
-                    raise ValueError(
-                        f'{self.ann_file}:{number}: expected "path count", '
-                        f'got {line.strip()!r}') from None
-                if count <= 0:
-                    raise ValueError(f'{self.ann_file}:{number}: count must '
-                                     f'be positive, got {count}')
-                filename = osp.join(self.data_prefix['video'], parts[0])
-                data_list.append(dict(filename=filename, count=count))
+        for entry in read_video_list(self.ann_file, label_type=float,
+                                     label_required=True,
+                                     delimiter=self.delimiter,
+                                     value_name='count'):
+            if entry.label <= 0:
+                raise entry_error(self.ann_file, entry, 'the count must be '
+                                  f'positive, got {entry.label}')
+            data_list.append(dict(filename=osp.join(root, entry.path),
+                                  count=entry.label))
         return data_list

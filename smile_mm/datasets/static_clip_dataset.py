@@ -8,6 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 
+from .annotation_list import read_path_list
 from .failure_tolerance import FailureTolerantMixin
 from .transforms.load_static_clip import BACKGROUNDS
 
@@ -97,9 +98,8 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
         extensions = (VIDEO_EXTENSIONS if self.background == 'video_frame' else
                       IMAGE_EXTENSIONS)
         if self.ann_file:
-            with open(self.ann_file) as file:
-                names = [line.split()[0] for line in file if line.strip()]
-            return [osp.join(root, name) for name in names]
+            return [osp.join(root, name)
+                    for name in read_path_list(self.ann_file)]
         if not osp.isdir(root):
             raise FileNotFoundError(
                 f'{self.background} backgrounds are read from '

@@ -3,20 +3,25 @@ draw several clips from each decoded video."""
 from __future__ import annotations
 
 import copy
-from typing import Any, List, Optional, Sequence
+import os.path as osp
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
+from .annotation_list import read_video_list
 from .failure_tolerance import FailureTolerantMixin
 from .pipeline_order import transform_name
 
 
 @DATASETS.register_module()
 class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
-    """mmaction's ``VideoDataset`` (annotation lines ``path label``) that
-    skips missing or undecodable videos with a warning, counts them and
+    """mmaction's ``VideoDataset`` (annotation lines ``path label``, read
+    strictly by :func:`read_video_list`: the label is split off the right,
+    so paths may contain spaces, and a bad line is an error naming the file
+    and line) that skips missing or undecodable videos with a warning,
+    counts them and
     raises once more than ``max_failure_ratio`` of the videos failed (see
     :mod:`smile_mm.datasets.failure_tolerance`). It also checks the order of
     SMILE's transforms in ``pipeline`` when it is built.
@@ -53,6 +58,14 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
             super().__init__(*args, **kwargs)
         if clips_per_video > 1:
             self._check_multiple_sampling()
+
+    def load_data_list(self) -> List[Dict]:
+        root = self.data_prefix.get('video')
+        return [dict(filename=osp.join(root, entry.path) if root else
+                     entry.path, label=entry.label)
+                for entry in read_video_list(
+                    self.ann_file, multi_label=self.multi_class,
+                    num_classes=self.num_classes, delimiter=self.delimiter)]
 
     def _check_multiple_sampling(self) -> None:
         names = [transform_name(t) for t in self.pipeline.transforms[:3]]

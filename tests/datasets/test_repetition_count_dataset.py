@@ -12,8 +12,10 @@ def test_parses_counts_and_names_bad_lines(tmp_path):
     assert [dataset.get_data_info(i)['count'] for i in (0, 1)] == [3.0, 7.5]
     assert dataset.get_data_info(1)['filename'] == '/v/b.mp4'
     ann.write_text('a.mp4 3\nb.mp4 lots\n')
-    with pytest.raises(ValueError, match='rep.txt:2: expected "path count"'):
+    with pytest.raises(ValueError, match="rep.txt:2: the count 'lots' is not a "
+                       'number'):
         RepetitionCountDataset(ann_file=str(ann), pipeline=[])
     ann.write_text('a.mp4 0\n')
-    with pytest.raises(ValueError, match='count must be positive'):
+    with pytest.raises(ValueError, match="rep.txt:1: the count must be "
+                       "positive, got 0.0 in 'a.mp4 0'"):
         RepetitionCountDataset(ann_file=str(ann), pipeline=[])
