@@ -16,8 +16,9 @@ The fixes:
    ``weights_only=True``; mmengine 0.10.7 calls it without the argument and
    cannot read its own checkpoints (``Unsupported global: mmengine.logging.
    history_buffer.HistoryBuffer``), so ``--resume`` and ``load_from`` fail.
-   Local checkpoint files, which the user names, are loaded with
-   ``weights_only=False``; remote ones keep torch's safe default.
+   Local checkpoint files are loaded by :func:`smile_mm.fileio.safe_load`:
+   still ``weights_only=True``, with an allow-list of exactly what
+   mmengine's checkpoints hold; remote ones keep torch's default.
 3. ``numpy2_aliases`` and ``color_jitter_hue``: numpy 2 removed ``np.Inf``,
    ``np.trapz`` and ``np.in1d`` (used by mmaction's utils and metrics), and
    turned mmaction's ColorJitter hue shift into an ``OverflowError`` for
@@ -96,11 +97,12 @@ def fix_missing_drn() -> bool:
 
 # 2. torch.load(weights_only=True) cannot read mmengine checkpoints -----------
 def _load_local_checkpoint(filename: str, map_location=None):
-    """Load a local checkpoint file the user named, with full unpickling."""
+    """Load a local checkpoint file, allowing what mmengine's hold."""
+    from .fileio import safe_load
     filename = os.path.expanduser(filename)
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} can not be found.')
-    return torch.load(filename, map_location=map_location, weights_only=False)
+    return safe_load(filename, map_location=map_location)
 
 
 def fix_local_checkpoints() -> bool:

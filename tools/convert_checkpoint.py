@@ -22,18 +22,21 @@ from __future__ import annotations
 
 import argparse
 import os.path as osp
+import pickle
 import sys
 from typing import List, Optional, Tuple
 
 import torch
 
 import smile_mm  # noqa: F401  (upstream fixes first)
+from smile_mm.fileio import authors_globals, safe_load
 from smile_mm.models.utils import (describe_grid, record_grid,
                                    recorded_grid, resize_pos_embed,
                                    source_grid)
 from smile_mm.models.utils.checkpoint_conversion import (LAYOUTS,
                                                          detect_layout,
                                                          smile_to_mmaction,
+                                                         strangers,
                                                          unwrap,
                                                          videomae_to_mmaction,
                                                          videomae_to_smile)
@@ -108,10 +111,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not osp.isfile(args.src):
         parser.error(f'{args.src} does not exist')
 
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=False)
-    state = unwrap(checkpoint)
-    source = args.source or detect_layout(state)
-    converted, left_out = convert(state, source, args.to, args.mean_pooling)
+    try:
+        state = unwrap(safe_load(args.src, allow=authors_globals()))
+    except (pickle.UnpicklingError, ValueError) as error:
+        parser.error(str(error))
+    unknown: List[str] = []
+    try:
+        source = args.source or detect_layout(state)
+    except ValueError as error:
+        parser.error(f'{args.src}: {error}')
+    if args.source:  # forced: what the layout does not hold is left out
+        unknown = strangers(state, source)
+        for key in unknown:
+            del state[key]
+    try:
+        converted, left_out = convert(state, source, args.to,
+                                      args.mean_pooling)
+    except ValueError as error:
+        parser.error(f'{args.src}: {error}')
+    left_out = unknown + left_out
     notes = [f'{args.src}: {source} layout, {len(state)} tensors -> '
              f'{args.to}: {len(converted)} tensors']
     key = 'backbone.pos_embed'

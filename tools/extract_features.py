@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import os.path as osp
+import pickle
 import sys
 import time
 from typing import Iterator, List, Optional, Tuple
@@ -123,7 +124,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         encoder = load_encoder(args.checkpoint, args.arch, args.size,
                                args.snippet, 'mean', args.device)
-    except UnknownGridError as error:
+    except (UnknownGridError, pickle.UnpicklingError) as error:
         parser.error(str(error))
     videos = list_videos(args.videos, args.list)
     os.makedirs(args.out, exist_ok=True)

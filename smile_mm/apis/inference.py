@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
 from ..models.utils.checkpoint_conversion import strip_prefix, unwrap
 
@@ -35,8 +36,7 @@ def load_encoder(checkpoint: str, arch: str = 'base', img_size: int = 224,
                                      num_frames=num_frames,
                                      out_type=out_type, frozen=True,
                                      **kwargs)
-    state = unwrap(torch.load(checkpoint, map_location='cpu',
-                              weights_only=False))
+    state = unwrap(safe_load(checkpoint, allow=authors_globals()))
     backbone = strip_prefix(state, 'backbone.')
     if not backbone:
         raise ValueError(f'{checkpoint} has no backbone.* weights; convert '

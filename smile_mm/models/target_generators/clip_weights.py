@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import os.path as osp
 import pickle
-import pickletools
 import re
 import zipfile
 from collections import Counter
@@ -40,6 +39,8 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor
+
+from ...fileio import safe_load
 
 StateDict = Dict[str, Tensor]
 
@@ -101,31 +102,6 @@ def _is_torchscript(path: str) -> bool:
                    for name in archive.namelist())
 
 
-def _pickled_modules(path: str) -> Optional[List[str]]:
-    """Python modules a torch checkpoint pickles, read without unpickling;
-    None if the file holds no readable pickle."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            names = [n for n in archive.namelist() if n.endswith('data.pkl')]
-            data = archive.read(names[0]) if names else b''
-    else:  # torch's legacy format starts with a pickle
-        with open(path, 'rb') as file:
-            data = file.read(1 << 20)
-    modules, strings = Counter(), []
-    try:
-        for opcode, arg, _ in pickletools.genops(data):
-            if opcode.name == 'GLOBAL':
-                modules[str(arg).split(' ')[0]] += 1
-            elif opcode.name == 'STACK_GLOBAL' and len(strings) >= 2:
-                modules[strings[-2]] += 1
-            elif isinstance(arg, str):
-                strings.append(arg)
-    except Exception:  # noqa: BLE001 - not a pickle
-        return None
-    return [m for m in modules if not m.startswith(('torch', 'collections',
-                                                    'builtins', '_codecs'))]
-
-
 def _load(path: str) -> Tuple[dict, str]:
     """The tensors of a file and the kind of file they came from."""
     if path.endswith('.safetensors'):
@@ -140,32 +116,20 @@ def _load(path: str) -> Tuple[dict, str]:
         archive = torch.jit.load(path, map_location='cpu')
         return dict(archive.state_dict()), 'TorchScript archive'
     try:
-        return torch.load(path, map_location='cpu', weights_only=True), \
-            'PyTorch file'
+        return safe_load(path), 'PyTorch file'
     except pickle.UnpicklingError as error:
-        modules = _pickled_modules(path)
-        if modules is None:
-            raise CLIPWeightsError(
-                f'{path} could not be read as a PyTorch, safetensors or '
-                'TorchScript file (it is no pickle)') from None
-        if any(m.startswith('mmengine') for m in modules):
-            what = 'an mmengine training checkpoint'
-        else:
-            what = 'a pickle of Python objects'
         raise CLIPWeightsError(
-            f'{path} is {what} (it pickles objects of '
-            f'{", ".join(modules[:4]) or "unknown modules"}), not CLIP '
-            'weights; CLIPTeacher reads tensors only: an open_clip or OpenAI '
-            'CLIP file, the image tower alone, or a transformers CLIP '
-            f'model. ({str(error).splitlines()[0]})') from None
-    except Exception as error:  # noqa: BLE001 - any unreadable file
-        raise CLIPWeightsError(
-            f'{path} could not be read as a PyTorch, safetensors or '
-            f'TorchScript file: {type(error).__name__}: '
-            f'{str(error).splitlines()[0] if str(error) else ""}') from None
+            f'{error}; CLIPTeacher reads tensors only: an open_clip or '
+            'OpenAI CLIP file, the image tower alone, or a transformers CLIP '
+            'model') from None
 
 
 def _unwrap(state) -> dict:
+    if isinstance(state, dict) and 'message_hub' in state:
+        raise CLIPWeightsError('is an mmengine training checkpoint (it has '
+                               'a message hub and a state_dict of '
+                               f'{len(state.get("state_dict") or {})} '
+                               'tensors)')
     for key in ('state_dict', 'model', 'module'):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]

@@ -16,6 +16,7 @@ Layouts:
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Dict, List, Tuple
 
@@ -67,18 +68,66 @@ def unwrap(checkpoint) -> StateDict:
                     if k.startswith('module.') else k)
 
 
+_WB = r'\.(weight|bias)'
+_BLOCK = (r'blocks\.\d+\.(norm[12]{wb}|attn\.proj{wb}|attn\.qkv{wb}|'
+          r'attn\.[qv]_bias|gamma_[12]|{mlp})')
+_VIDEOMAE_BLOCK = _BLOCK.format(wb=_WB, mlp=rf'mlp\.fc[12]{_WB}')
+_MMACTION_BLOCK = _BLOCK.format(wb=_WB,
+                                mlp=rf'mlp\.layers\.(0\.0|1){_WB}')
+_VIDEOMAE_ENCODER = rf'patch_embed\.proj{_WB}|pos_embed|norm{_WB}|' + \
+    _VIDEOMAE_BLOCK
+_MMACTION_ENCODER = rf'patch_embed\.projection{_WB}|pos_embed|norm{_WB}|' \
+    rf'fc_norm{_WB}|' + _MMACTION_BLOCK
+#: every key each layout may hold, and a key that marks it
+LAYOUT_KEYS = {
+    'videomae-pretrain': (
+        'encoder.patch_embed.proj.weight',
+        rf'encoder\.({_VIDEOMAE_ENCODER})|decoder\.({_VIDEOMAE_BLOCK}|'
+        rf'norm{_WB}|head{_WB})|encoder_to_decoder\.weight|mask_token|'
+        'pos_embed'),
+    'videomae-finetune': (
+        'patch_embed.proj.weight',
+        rf'{_VIDEOMAE_ENCODER}|fc_norm{_WB}|head{_WB}'),
+    'smile': (
+        'neck.encoder_to_decoder.weight',
+        rf'backbone\.({_MMACTION_ENCODER})|neck\.({_MMACTION_BLOCK}|'
+        rf'norm{_WB}|head{_WB}|encoder_to_decoder\.weight|mask_token|'
+        'pos_embed)'),
+    'mmaction': (
+        'backbone.patch_embed.projection.weight',
+        rf'backbone\.({_MMACTION_ENCODER})|cls_head\.[\w.]+'),
+}
+
+
+def strangers(state: StateDict, layout: str) -> List[str]:
+    """Keys of ``state`` that no ``layout`` checkpoint holds."""
+    pattern = LAYOUT_KEYS[layout][1]
+    return [k for k in state if not re.fullmatch(pattern, k)]
+
+
 def detect_layout(state: StateDict) -> str:
-    """Which of :data:`LAYOUTS` a state dict has."""
+    """Which of :data:`LAYOUTS` a state dict has: the one whose marking key
+    it holds and whose keys account for all of its keys.
+
+    Raises:
+        ValueError: saying what was found.
+    """
     keys = list(state)
-    if any(k.startswith('encoder.patch_embed.') for k in keys):
-        return 'videomae-pretrain'
-    if any(k.startswith('patch_embed.proj.') for k in keys):
-        return 'videomae-finetune'
-    if any(k.startswith('backbone.patch_embed.projection.') for k in keys):
-        return 'smile' if any(k.startswith('neck.') for k in keys) else \
-            'mmaction'
-    raise ValueError('unknown checkpoint layout: no patch embedding among '
-                     f'keys like {keys[:5]}')
+    for layout, (marker, _) in LAYOUT_KEYS.items():
+        if marker not in state:
+            continue
+        unknown = strangers(state, layout)
+        if not unknown:
+            return layout
+        raise ValueError(
+            f'the checkpoint looks like the {layout} layout (it has '
+            f'{marker}) but {len(unknown)} of its {len(keys)} keys belong '
+            f'to no {layout} checkpoint: {unknown[:6]}; give --from '
+            f'{layout} to convert the rest and leave these out')
+    raise ValueError(
+        'unknown checkpoint layout: none of '
+        f'{[marker for marker, _ in LAYOUT_KEYS.values()]} among its '
+        f'{len(keys)} keys, which start {sorted(keys)[:5]}')
 
 
 def _block_key(key: str) -> str:
