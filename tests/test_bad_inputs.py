@@ -232,3 +232,89 @@ def test_old_torch_without_an_allow_list_says_so(tmp_path, monkeypatch,
         assert not caplog.records
         safe_load(str(tmp_path / 'hub.pth'))
     assert 'loaded with full unpickling' in caplog.text
+
+
+# model wiring ---------------------------------------------------------------
+def tiny_smile(**neck):
+    from mmaction.registry import MODELS
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmaction')
+    return MODELS.build(dict(
+        type='SMILERecognizer',
+        backbone=dict(type='MaskedVideoViT', arch='small', img_size=32,
+                      num_frames=4, embed_dims=32, depth=1, num_heads=2),
+        neck=dict(type='VideoMAEDecoder', embed_dims=16, depth=1,
+                  num_heads=2, **neck),
+        head=dict(type='CLIPTargetHead'),
+        target_generator=dict(type='PixelTarget')))
+
+
+def test_decoder_widths_are_checked_at_build():
+    with pytest.raises(ValueError, match='decoder in_channels=64 does not '
+                       'match the encoder width 32; remove in_channels'):
+        tiny_smile(in_channels=64)
+    with pytest.raises(ValueError, match='decoder out_channels=7'):
+        tiny_smile(out_channels=7)
+    assert tiny_smile(in_channels=32).neck is not None
+
+
+def test_multi_clip_samples_train_with_the_default_collate():
+    """clips_per_video=2 gives lists of clips per sample; mmengine's
+    default collate (pseudo_collate) and repeat_pseudo_collate train the
+    same loss."""
+    import numpy as np
+    import torch
+    from mmaction.datasets import repeat_pseudo_collate
+    from mmaction.structures import ActionDataSample
+    from mmengine.dataset import pseudo_collate
+    from mmengine.optim import OptimWrapper
+
+    from smile_mm.datasets import TubeTrajectoryMaskGenerator
+    rng = np.random.default_rng(0)
+    masks = TubeTrajectoryMaskGenerator(input_size=(4, 32, 32))
+
+    def clip():
+        sample = ActionDataSample()
+        sample.set_field(torch.from_numpy(masks.sample(rng)), 'mask')
+        return dict(inputs=torch.from_numpy(rng.integers(
+            0, 256, (1, 3, 4, 32, 32), dtype=np.uint8)), data_samples=sample)
+
+    batch = [[clip(), clip()] for _ in range(2)]  # 2 videos x 2 clips
+    losses = []
+    for collate in (pseudo_collate, repeat_pseudo_collate):
+        torch.manual_seed(0)
+        model = tiny_smile()
+        optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
+        losses.append(model.train_step(collate(batch), optim)['loss'])
+    assert torch.isfinite(losses[0])
+    torch.testing.assert_close(losses[0], losses[1], atol=1e-6, rtol=1e-5)
+
+
+# object folders -------------------------------------------------------------
+def test_rgba_folder_says_what_it_skipped(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from smile_mm.datasets import ObjectBank
+    from tests.conftest import write_rgba
+    rgba = np.zeros((20, 20, 4), np.uint8)
+    rgba[4:16, 4:16] = 255
+    write_rgba(str(tmp_path / 'cat' / 'a.png'), rgba)
+    Image.fromarray(rgba[..., :3]).save(tmp_path / 'cat' / 'b.jpg')
+    write_rgba(str(tmp_path / 'cat' / 'deeper' / 'c.png'), rgba)
+    write_rgba(str(tmp_path / 'loose.png'), rgba)
+    with pytest.warns(UserWarning) as record:
+        bank = ObjectBank(source='rgba', root=str(tmp_path),
+                          cache_dir=str(tmp_path / 'cache'))
+    assert len(bank) == 1
+    message = str(record[0].message)
+    assert '1 PNG files read' in message
+    assert "1 files that are not PNG (JPEG has no alpha" in message
+    assert 'b.jpg' in message and 'deeper' in message
+    assert '1 files directly under the root' in message
+    only_jpeg = tmp_path / 'jpegs'
+    (only_jpeg / 'dog').mkdir(parents=True)
+    Image.fromarray(rgba[..., :3]).save(only_jpeg / 'dog' / 'x.jpg')
+    with pytest.raises(FileNotFoundError, match=r'holds no PNG files .*; '
+                       r'skipped 1 files that are not PNG'):
+        ObjectBank(source='rgba', root=str(only_jpeg))

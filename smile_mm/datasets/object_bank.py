@@ -264,18 +264,17 @@ class ObjectBank:
         """Jobs (paths) of the folder source, sorted for determinism."""
         root = self.root
         if self.source == 'rgba':
-            jobs = []
-            for category in sorted(os.listdir(root)):
-                folder = osp.join(root, category)
-                if not osp.isdir(folder):
-                    continue
-                for name in sorted(os.listdir(folder)):
-                    if name.lower().endswith('.png'):
-                        jobs.append((osp.join(folder, name),))
+            jobs, skipped = self._list_rgba(root)
+            summary = '; '.join(f'{len(paths)} {reason} (e.g. {paths[0]})'
+                                for reason, paths in skipped.items())
             if not jobs:
                 raise FileNotFoundError(
                     f'object bank at {root} holds no PNG files in the layout '
-                    '<root>/<category>/*.png')
+                    '<root>/<category>/*.png' +
+                    (f'; skipped {summary}' if summary else ''))
+            if summary:
+                warnings.warn(f'object bank at {root}: {len(jobs)} PNG '
+                              f'files read; skipped {summary}')
             return jobs
         image_root, mask_root = osp.join(root, 'images'), osp.join(root,
                                                                    'masks')
@@ -292,6 +291,34 @@ class ObjectBank:
             raise FileNotFoundError(
                 f'object bank at {root} holds no images under images/')
         return jobs
+
+    @staticmethod
+    def _list_rgba(root: str
+                   ) -> Tuple[List[Tuple[str]], Dict[str, List[str]]]:
+        """PNG files of ``<root>/<category>/``, and what else was there."""
+        jobs: List[Tuple[str]] = []
+        skipped: Dict[str, List[str]] = {}
+        for entry in sorted(os.listdir(root)):
+            folder = osp.join(root, entry)
+            if not osp.isdir(folder):
+                skipped.setdefault('files directly under the root (objects '
+                                   'go in <root>/<category>/)',
+                                   []).append(folder)
+                continue
+            for name in sorted(os.listdir(folder)):
+                path = osp.join(folder, name)
+                if osp.isdir(path):
+                    reason = ('folders nested deeper than <root>/<category>/'
+                              ' (their files are not read)')
+                elif name.lower().endswith('.png'):
+                    jobs.append((path, ))
+                    continue
+                else:
+                    reason = ("files that are not PNG (JPEG has no alpha: "
+                              "convert to RGBA PNG, or use "
+                              "source='image_mask' with masks)")
+                skipped.setdefault(reason, []).append(path)
+        return jobs, skipped
 
     def _cache_key(self, jobs: List[Tuple[str, ...]]) -> str:
         listing = []

@@ -73,6 +73,12 @@ class SMILERecognizer(BaseModel):
         self.target_generator: TargetGenerator = MODELS.build(
             target_generator, default_args=target_args)
         width = self.target_generator.out_channels
+        if neck.get('in_channels', self.backbone.embed_dims) != \
+                self.backbone.embed_dims:
+            raise ValueError(
+                f"decoder in_channels={neck['in_channels']} does not match "
+                f'the encoder width {self.backbone.embed_dims}; remove '
+                'in_channels from the neck config to use the encoder width')
         if neck.get('out_channels', width) != width:
             raise ValueError(
                 f"decoder out_channels={neck['out_channels']} does not match "
@@ -107,6 +113,21 @@ class SMILERecognizer(BaseModel):
             if name != 'target_generator' and hasattr(child, 'init_weights'):
                 child.init_weights()
         self._is_init = True
+
+    # ------------------------------------------------------------------- steps
+    def train_step(self, data, optim_wrapper):
+        """mmengine's train step on one batch of all clips.
+
+        With ``TolerantVideoDataset(clips_per_video=k)`` a sample is a list
+        of ``k`` clips; mmengine's default collate turns a batch of them
+        into ``k`` batches. They are joined into one, as
+        ``repeat_pseudo_collate`` gives it.
+        """
+        if isinstance(data, (list, tuple)) and data and all(
+                isinstance(part, dict) for part in data):
+            data = {key: [item for part in data for item in part[key]]
+                    for key in data[0]}
+        return super().train_step(data, optim_wrapper)
 
     # ----------------------------------------------------------------- forward
     @staticmethod
