@@ -28,7 +28,13 @@ The fixes:
    ``device_ids=[LOCAL_RANK]`` (DDP) or ``device_id=LOCAL_RANK`` (FSDP), so
    ``torchrun`` on machines without a GPU fails. Without CUDA the process
    group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU.
-5. ``multimodal_transformers5``: mmpretrain 1.2.0 and mmaction2 1.2.0 turn
+5. ``whole_checkpoints``: mmengine writes a checkpoint straight to
+   ``epoch_N.pth`` (``LocalBackend.put``), so a run killed or out of disk
+   while saving leaves a truncated file that ``--resume`` picks up. Local
+   files are written to a temporary name and renamed
+   (:func:`smile_mm.fileio.write_whole`): a checkpoint is complete or
+   absent, and a write error names the folder and its free space.
+6. ``multimodal_transformers5``: mmpretrain 1.2.0 and mmaction2 1.2.0 turn
    on their multi-modal models (BLIP, VindLU) for any
    ``transformers>=4.28.0``, but that code imports
    ``find_pruneable_heads_and_indices`` and other helpers that transformers
@@ -213,7 +219,22 @@ def fix_cpu_distributed() -> bool:
     return patched
 
 
-# 5. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ----
+# 5. checkpoints written whole -------------------------------------------------
+def fix_whole_checkpoints() -> bool:
+    from mmengine.fileio.backends import LocalBackend
+    if getattr(LocalBackend.put, _PATCH_MARK, False):
+        return False
+
+    def put(self, obj: bytes, filepath) -> None:
+        from .fileio import write_bytes_whole
+        write_bytes_whole(obj, str(filepath))
+
+    setattr(put, _PATCH_MARK, True)
+    LocalBackend.put = put
+    return True
+
+
+# 6. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ----
 _FLAG_MODULES = ('mmpretrain.utils.dependency', 'mmaction.utils.dependency')
 #: what their BLIP / VindLU code imports from transformers.modeling_utils
 _BLIP_NEEDS = ('apply_chunking_to_forward', 'find_pruneable_heads_and_indices',
@@ -293,6 +314,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'numpy2_aliases': fix_numpy2_aliases,
     'color_jitter_hue': fix_color_jitter_hue,
     'cpu_distributed': fix_cpu_distributed,
+    'whole_checkpoints': fix_whole_checkpoints,
 }
 
 

@@ -318,3 +318,42 @@ def test_rgba_folder_says_what_it_skipped(tmp_path):
     with pytest.raises(FileNotFoundError, match=r'holds no PNG files .*; '
                        r'skipped 1 files that are not PNG'):
         ObjectBank(source='rgba', root=str(only_jpeg))
+
+
+# files written whole --------------------------------------------------------
+class FullDisk:
+    """A file whose writes stop half-way with ENOSPC."""
+
+    def __init__(self, path, mode):
+        self.file = open(path, mode)
+
+    def write(self, data):
+        import errno
+        self.file.write(data[:len(data) // 2])
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        self.file.close()
+
+
+def test_checkpoints_are_complete_or_absent(tmp_path, monkeypatch):
+    import torch
+    from mmengine.runner.checkpoint import save_checkpoint
+
+    from smile_mm.fileio import atomic_write
+    path = tmp_path / 'epoch_1.pth'
+    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, str(path))
+    before = path.read_bytes()
+    monkeypatch.setattr(atomic_write, 'open', FullDisk, raising=False)
+    with pytest.raises(OSError, match=r'could not write .*epoch_1.pth \(the '
+                       r'disk is full\): No space left on device; [\d.]+ '
+                       r'[MG]B free in .*; nothing was left behind'):
+        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, str(path))
+    assert path.read_bytes() == before  # the complete one is kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']
+    with pytest.raises(OSError):
+        save_checkpoint({'state_dict': {}}, str(tmp_path / 'epoch_2.pth'))
+    assert not (tmp_path / 'epoch_2.pth').exists()

@@ -1,6 +1,8 @@
 """Reading and writing checkpoints and outputs: safely, and whole."""
+from .atomic_write import write_bytes_whole, write_whole
 from .safe_load import (TRUST_ENV, UnsafeCheckpointError, authors_globals,
                         mmengine_globals, safe_load)
 
 __all__ = ['TRUST_ENV', 'UnsafeCheckpointError', 'authors_globals',
-           'mmengine_globals', 'safe_load']
+           'mmengine_globals', 'safe_load', 'write_bytes_whole',
+           'write_whole']

@@ -1,0 +1,56 @@
+"""Files written whole: a temporary file renamed into place.
+
+A run killed, or a disk that fills up, while a checkpoint or a feature file
+is written leaves a truncated file that later counts as done. Written here,
+a file either is complete or does not exist; on a write error the temporary
+file is removed and the error names the folder and its free space.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import os.path as osp
+import shutil
+from typing import BinaryIO, Callable
+
+
+def _free_space(folder: str) -> str:
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return 'unknown space'
+    return (f'{free / 2**30:.1f} GB' if free >= 2**30 else
+            f'{free / 2**20:.1f} MB')
+
+
+def write_whole(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename
+    it to ``path``.
+
+    Raises:
+        OSError: the write failed; the temporary file is gone and the
+            message names the folder and its free space.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp')
+    try:
+        with open(tmp, 'wb') as file:
+            write(file)
+        os.replace(tmp, path)
+    except BaseException as error:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        if isinstance(error, OSError):
+            full = ' (the disk is full)' if error.errno == errno.ENOSPC \
+                else ''
+            raise OSError(
+                error.errno, f'could not write {path}{full}: '
+                f'{error.strerror or error}; {_free_space(folder)} free in '
+                f'{folder}; nothing was left behind') from error
+        raise
+
+
+def write_bytes_whole(data: bytes, path: str) -> None:
+    """``write_whole`` of a bytes object."""
+    write_whole(path, lambda file: file.write(data))
