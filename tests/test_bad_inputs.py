@@ -357,3 +357,84 @@ def test_checkpoints_are_complete_or_absent(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         save_checkpoint({'state_dict': {}}, str(tmp_path / 'epoch_2.pth'))
     assert not (tmp_path / 'epoch_2.pth').exists()
+
+
+# tools/extract_features.py --------------------------------------------------
+@pytest.fixture
+def feature_setup(tmp_path, rng, monkeypatch):
+    """Two videos and two tiny checkpoints of the same architecture."""
+    import functools
+
+    import numpy as np
+    import torch
+
+    import smile_mm.apis.inference as inference
+    from smile_mm.models import MaskedVideoViT
+    from tests.conftest import write_video
+    vit = dict(embed_dims=32, depth=1, num_heads=2)
+    monkeypatch.setattr(inference, 'SMILEVisionTransformer',
+                        functools.partial(inference.SMILEVisionTransformer,
+                                          **vit))
+    videos = tmp_path / 'videos'
+    videos.mkdir()
+    for name in ('one', 'two'):
+        write_video(str(videos / f'{name}.mp4'),
+                    rng.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8))
+    checkpoints = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        model = torch.nn.Module()
+        model.backbone = MaskedVideoViT('tiny', img_size=32, num_frames=16,
+                                        **vit)
+        path = tmp_path / f'ckpt{seed}.pth'
+        torch.save({'state_dict': model.state_dict()}, path)
+        checkpoints.append(str(path))
+    return str(videos), checkpoints, str(tmp_path / 'feats')
+
+
+def extract(videos, checkpoint, out, *extra):
+    from tools.extract_features import main
+    return main([checkpoint, videos, out, '--arch', 'tiny', '--size', '32',
+                 '--device', 'cpu', *extra])
+
+
+def test_features_are_reused_only_when_what_made_them_matches(
+        feature_setup, capsys):
+    import numpy as np
+    videos, (first, second), out = feature_setup
+    assert extract(videos, first, out) == 0
+    one = np.load(f'{out}/one.npy')
+    capsys.readouterr()
+    assert extract(videos, first, out) == 0
+    assert '0 extracted (0 of them redone), 2 reused' in \
+        capsys.readouterr().out
+    assert extract(videos, first, out, '--stride', '8') == 0
+    text = capsys.readouterr().out
+    assert 'one: redone (one.npy: made with other stride)' in text
+    assert '2 extracted (2 of them redone), 0 reused' in text
+    assert np.load(f'{out}/one.npy').shape[0] == (40 - 16) // 8 + 1
+    assert extract(videos, second, out, '--stride', '8') == 0
+    assert 'made with other checkpoint_sha256' in capsys.readouterr().out
+    # a truncated file is not done
+    data = open(f'{out}/two.npy', 'rb').read()
+    open(f'{out}/two.npy', 'wb').write(data[:len(data) // 2])
+    assert extract(videos, second, out, '--stride', '8') == 0
+    text = capsys.readouterr().out
+    assert 'two: redone (two.npy: unreadable (ValueError))' in text
+    assert '1 extracted (1 of them redone), 1 reused' in text
+    assert one.shape[0] == (40 - 16) // 4 + 1
+
+
+def test_a_full_disk_stops_extraction_cleanly(feature_setup, capsys,
+                                              monkeypatch):
+    import os
+
+    from smile_mm.fileio import atomic_write
+    videos, (first, _), out = feature_setup
+    monkeypatch.setattr(atomic_write, 'open', FullDisk, raising=False)
+    assert extract(videos, first, out) == 2
+    text = ' '.join(capsys.readouterr().out.split())
+    assert 'stopped at one: [Errno 28] could not write' in text
+    assert '(the disk is full)' in text and 'free in' in text
+    assert sorted(os.listdir(out)) == ['.smile_mm']
+    assert os.listdir(f'{out}/.smile_mm') == []

@@ -13,19 +13,26 @@ the file layout OpenTAD's ``LoadFeats`` reads:
     python tools/extract_features.py CKPT data/activitynet-1.3/videos \\
         data/activitynet-1.3/features/smile_vit-b_s16 --stride 16 --prefix v_
 
-Finished videos are skipped, so an interrupted run resumes; every file is
-written whole (temporary file, then rename). Videos that fail are listed at
-the end and the exit status is 1.
+Every output is written whole (temporary file, then rename) with a record
+of what made it (``OUT/.smile_mm/<file>.json``: checkpoint sha256, arch,
+snippet, stride, size, format, the video's name and size, the shape). A
+rerun reuses an output only when its record matches and the file reads back
+with the recorded shape, so an interrupted run resumes and a run with other
+settings redoes what they change. Videos that fail are listed at the end
+and the exit status is 1; a write error (a full disk) stops the run with
+the folder and its free space, exit status 2.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import os.path as osp
 import pickle
 import sys
 import time
-from typing import Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -34,6 +41,7 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from smile_mm.apis import load_encoder, prepare_frame
 from smile_mm.apis.inference import MEAN, STD
 from smile_mm.datasets.annotation_list import read_path_list
+from smile_mm.fileio import safe_load, write_whole
 from smile_mm.models.utils import UnknownGridError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
@@ -87,14 +95,63 @@ def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
     return torch.cat(features).numpy().astype(np.float32)
 
 
-def save(features: np.ndarray, path: str, feat_format: str) -> None:
-    tmp = f'{path}.{os.getpid()}.tmp'
-    with open(tmp, 'wb') as file:
-        if feat_format == 'npy':
-            np.save(file, features)
+RECORDS = '.smile_mm'  # OUT/.smile_mm/<file>.json: what made each output
+
+
+def file_digest(path: str) -> str:
+    """sha256 of a file, read in 16 MB pieces."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for piece in iter(lambda: file.read(1 << 24), b''):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def producer(args, checkpoint_digest: str, video: str) -> Dict:
+    """What an output depends on: the encoder, the sampling and the video
+    (its name and size: a moved or copied video folder is still the same)."""
+    return dict(checkpoint_sha256=checkpoint_digest, arch=args.arch,
+                snippet=args.snippet, stride=args.stride, size=args.size,
+                format=args.feat_format, video=osp.basename(video),
+                video_bytes=os.path.getsize(video))
+
+
+def record_path(out: str, filename: str) -> str:
+    return osp.join(out, RECORDS, filename + '.json')
+
+
+def reusable(target: str, record: str, wanted: Dict) -> Optional[str]:
+    """None if ``target`` can be reused, else why it is redone."""
+    if not osp.exists(record):
+        return 'no record of what made it'
+    with open(record) as file:
+        made = json.load(file)
+    changed = [k for k in wanted if made.get(k) != wanted[k]]
+    if changed:
+        return 'made with other ' + ', '.join(changed)
+    try:
+        if wanted['format'] == 'npy':
+            features = np.load(target, mmap_mode='r')
         else:
-            torch.save(torch.from_numpy(features), file)
-    os.replace(tmp, path)
+            features = safe_load(target)
+        shape = list(features.shape)
+    except Exception as error:  # noqa: BLE001 - truncated or garbled
+        return f'unreadable ({type(error).__name__})'
+    if shape != made.get('shape'):
+        return f'shape {shape}, recorded {made.get("shape")}'
+    return None
+
+
+def save(features: np.ndarray, path: str, feat_format: str, record: str,
+         made: Dict) -> None:
+    """The features, then the record of what made them; both whole."""
+    if feat_format == 'npy':
+        write_whole(path, lambda file: np.save(file, features))
+    else:
+        write_whole(path, lambda file: torch.save(torch.from_numpy(features),
+                                                  file))
+    text = json.dumps(dict(made, shape=list(features.shape)), indent=1)
+    write_whole(record, lambda file: file.write(text.encode()))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -127,16 +184,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (UnknownGridError, pickle.UnpicklingError) as error:
         parser.error(str(error))
     videos = list_videos(args.videos, args.list)
-    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(osp.join(args.out, RECORDS), exist_ok=True)
+    digest = file_digest(args.checkpoint)
     failures: List[Tuple[str, str]] = []
-    done = skipped = 0
+    done = reused = redone = 0
     for number, path in enumerate(videos, 1):
         name = osp.splitext(osp.basename(path))[0]
-        target = osp.join(args.out,
-                          f'{args.prefix}{name}.{args.feat_format}')
+        filename = f'{args.prefix}{name}.{args.feat_format}'
+        target = osp.join(args.out, filename)
+        record = record_path(args.out, filename)
+        made = producer(args, digest, path) if osp.exists(path) else {}
         if osp.exists(target):
-            skipped += 1
-            continue
+            why = reusable(target, record, made)
+            if why is None:
+                reused += 1
+                continue
+            redone += 1
+            print(f'[{number}/{len(videos)}] {name}: redone ({filename}: '
+                  f'{why})', flush=True)
         start = time.perf_counter()
         try:
             features = extract_video(encoder, path, args.snippet,
@@ -147,13 +212,17 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f'[{number}/{len(videos)}] {name}: FAILED ({error})',
                   flush=True)
             continue
-        save(features, target, args.feat_format)
+        try:
+            save(features, target, args.feat_format, record, made)
+        except OSError as error:  # a full disk: nothing more will fit
+            print(f'stopped at {name}: {error}', flush=True)
+            return 2
         done += 1
         print(f'[{number}/{len(videos)}] {name}: {features.shape[0]} x '
               f'{features.shape[1]} in {time.perf_counter() - start:.1f} s',
               flush=True)
-    print(f'{done} extracted, {skipped} already there, {len(failures)} '
-          f'failed, of {len(videos)} videos -> {args.out}')
+    print(f'{done} extracted ({redone} of them redone), {reused} reused, '
+          f'{len(failures)} failed, of {len(videos)} videos -> {args.out}')
     for path, reason in failures:
         print(f'  failed: {path}: {reason}')
     return 1 if failures else 0

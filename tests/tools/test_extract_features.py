@@ -84,7 +84,8 @@ def test_stride_format_prefix_and_resume(checkpoint, videos, tmp_path,
                 ['--stride', '16', '--format', 'pt', '--prefix', 'v_']) == 0
     features = torch.load(osp.join(out, 'v_long.pt'))
     assert features.shape == ((75 - 16) // 16 + 1, 32)
-    assert sorted(os.listdir(out)) == ['v_long.pt', 'v_short.pt']
+    assert sorted(os.listdir(out)) == ['.smile_mm', 'v_long.pt',
+                                       'v_short.pt']
     # a finished video is skipped; a missing one is made again
     os.remove(osp.join(out, 'v_short.pt'))
     marker = os.path.getmtime(osp.join(out, 'v_long.pt'))
@@ -92,7 +93,8 @@ def test_stride_format_prefix_and_resume(checkpoint, videos, tmp_path,
     assert _run(checkpoint, videos, out,
                 ['--stride', '16', '--format', 'pt', '--prefix', 'v_']) == 0
     assert os.path.getmtime(osp.join(out, 'v_long.pt')) == marker
-    assert '1 extracted, 1 already there, 0 failed' in capsys.readouterr().out
+    assert '1 extracted (0 of them redone), 1 reused, 0 failed' in \
+        capsys.readouterr().out
 
 
 def test_failures_are_listed_and_set_the_exit_status(checkpoint, videos,
@@ -101,7 +103,7 @@ def test_failures_are_listed_and_set_the_exit_status(checkpoint, videos,
     out = str(tmp_path / 'feats')
     assert _run(checkpoint, videos, out, []) == 1
     text = capsys.readouterr().out
-    assert '2 extracted, 0 already there, 1 failed' in text
+    assert '2 extracted (0 of them redone), 0 reused, 1 failed' in text
     assert 'failed: ' in text and 'broken.mp4' in text
     assert not osp.exists(osp.join(out, 'broken.npy'))
 
