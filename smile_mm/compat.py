@@ -20,14 +20,18 @@ The fixes:
    still ``weights_only=True``, with an allow-list of exactly what
    mmengine's checkpoints hold; remote ones keep torch's default.
 3. ``numpy2_aliases`` and ``color_jitter_hue``: numpy 2 removed ``np.Inf``,
-   ``np.trapz`` and ``np.in1d`` (used by mmaction's utils and metrics), and
+   ``np.trapz`` and ``np.in1d`` (used by mmaction's utils, pose transforms
+   and metrics: those modules get a numpy namespace with the three names,
+   and numpy itself is left alone), and
    turned mmaction's ColorJitter hue shift into an ``OverflowError`` for
-   negative shifts (uint8 plus a negative Python int).
+   negative shifts (uint8 plus a negative Python int); patched only where
+   numpy raises it.
 4. ``cpu_distributed``: mmengine's PyTorch launcher calls
    ``torch.cuda.set_device`` and wraps the model with
    ``device_ids=[LOCAL_RANK]`` (DDP) or ``device_id=LOCAL_RANK`` (FSDP), so
    ``torchrun`` on machines without a GPU fails. Without CUDA the process
-   group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU.
+   group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU;
+   with CUDA nothing is patched.
 5. ``whole_checkpoints``: mmengine writes a checkpoint straight to
    ``epoch_N.pth`` (``LocalBackend.put``), so a run killed or out of disk
    while saving leaves a truncated file that ``--resume`` picks up. Local
@@ -129,18 +133,44 @@ def _in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
                    invert=invert, kind=kind)
 
 
+#: mmaction 1.2.0's modules that use names numpy 2 removed
+_NUMPY1_USERS = ('mmaction.evaluation.functional.accuracy',
+                 'mmaction.evaluation.metrics.multimodal_metric',
+                 'mmaction.datasets.transforms.pose_transforms',
+                 'mmaction.utils.misc')
+
+
+class _Numpy1Names(types.ModuleType):
+    """numpy, plus what numpy 2 removed, for mmaction's modules only: the
+    ``numpy`` everyone else imports is left as it is."""
+
+    def __init__(self, aliases: Dict[str, object]) -> None:
+        super().__init__('numpy')
+        self.__dict__.update(aliases)
+
+    def __getattr__(self, name: str):
+        return getattr(np, name)
+
+
 def fix_numpy2_aliases() -> bool:
     aliases: Dict[str, object] = {
         'Inf': np.inf,
         'trapz': getattr(np, 'trapezoid', None),
         'in1d': _in1d,
     }
-    added = False
-    for name, value in aliases.items():
-        if value is not None and not hasattr(np, name):
-            setattr(np, name, value)
-            added = True
-    return added
+    aliases = {name: value for name, value in aliases.items()
+               if value is not None and not hasattr(np, name)}
+    if not aliases:  # numpy 1: nothing removed
+        return False
+    import importlib
+    namespace = _Numpy1Names(aliases)
+    changed = False
+    for name in _NUMPY1_USERS:
+        module = importlib.import_module(name)
+        if getattr(module, 'np', None) is np:
+            module.np = namespace
+            changed = True
+    return changed
 
 
 def _adjust_hue(img: np.ndarray, factor: float) -> np.ndarray:
@@ -154,9 +184,19 @@ def _adjust_hue(img: np.ndarray, factor: float) -> np.ndarray:
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
 
 
+def _uint8_plus_negative_int_fails() -> bool:
+    """numpy 2 (NEP 50): uint8 array + negative Python int overflows."""
+    try:
+        np.zeros(1, np.uint8) + int(-1)
+    except OverflowError:
+        return True
+    return False
+
+
 def fix_color_jitter_hue() -> bool:
     from mmaction.datasets.transforms.processing import ColorJitter
-    if getattr(ColorJitter.adjust_hue, _PATCH_MARK, False):
+    if (getattr(ColorJitter.adjust_hue, _PATCH_MARK, False)
+            or not _uint8_plus_negative_int_fails()):
         return False
     setattr(_adjust_hue, _PATCH_MARK, True)
     ColorJitter.adjust_hue = staticmethod(_adjust_hue)
@@ -165,6 +205,8 @@ def fix_color_jitter_hue() -> bool:
 
 # 4. torchrun without CUDA -----------------------------------------------------
 def fix_cpu_distributed() -> bool:
+    if torch.cuda.is_available():  # mmengine's own path works there
+        return False
     from mmengine.dist import utils as dist_utils
     from mmengine.model.wrappers import MMDistributedDataParallel
 
@@ -173,7 +215,7 @@ def fix_cpu_distributed() -> bool:
     if not getattr(original_init_dist, _PATCH_MARK, False):
 
         def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
-            if torch.cuda.is_available() or init_backend != 'torch':
+            if init_backend != 'torch':
                 return original_init_dist(
                     backend, init_backend=init_backend, **kwargs)
             if backend == 'nccl':
@@ -208,8 +250,7 @@ def fix_cpu_distributed() -> bool:
     if not getattr(original_fsdp_init, _PATCH_MARK, False):
 
         def fsdp_init(self, module, *args, **kwargs):
-            if (not torch.cuda.is_available()
-                    and isinstance(kwargs.get('device_id'), int)):
+            if isinstance(kwargs.get('device_id'), int):
                 kwargs['device_id'] = torch.device('cpu')
             original_fsdp_init(self, module, *args, **kwargs)
 
