@@ -1,5 +1,15 @@
 """Bad inputs and faults, as a user meets them: each is either read right or
-an error that names the bad value or file and the fix."""
+an error that names the bad value or file and the fix.
+
+Cases handled before this file have their tests beside the code they
+exercise, and stay there: unreadable videos and the failure budget
+(tests/datasets/test_tolerant_video_dataset.py), invalid objects
+(tests/datasets/test_object_bank.py), config values and pipeline order
+(tests/test_configs.py, test_tolerant_video_dataset.py), a non-finite loss
+(tests/models/test_smile_recognizer.py), resume after a kill
+(tests/tools/test_train.py), CLIP files and token grids
+(tests/models/test_clip_teacher.py, test_pos_embed.py).
+"""
 import pytest
 
 from smile_mm.datasets import (AnnotationError, StaticClipDataset,
