@@ -25,6 +25,7 @@ class Entry(NamedTuple):
     path: str
     label: Label
 
+
 _LAST_FIELD = re.compile(r'^(?P<path>.*?\S)\s+(?P<value>\S+)$')
 _INT_FIELDS = re.compile(r'^(?P<path>.*?\S)(?P<values>(?:\s+-?\d+)+)$')
 
