@@ -245,27 +245,14 @@ def test_old_torch_without_an_allow_list_says_so(tmp_path, monkeypatch,
 
 
 # model wiring ---------------------------------------------------------------
-def tiny_smile(**neck):
-    from mmaction.registry import MODELS
-    from mmengine.registry import init_default_scope
-    init_default_scope('mmaction')
-    return MODELS.build(dict(
-        type='SMILERecognizer',
-        backbone=dict(type='MaskedVideoViT', arch='small', img_size=32,
-                      num_frames=4, embed_dims=32, depth=1, num_heads=2),
-        neck=dict(type='VideoMAEDecoder', embed_dims=16, depth=1,
-                  num_heads=2, **neck),
-        head=dict(type='CLIPTargetHead'),
-        target_generator=dict(type='PixelTarget')))
-
-
 def test_decoder_widths_are_checked_at_build():
-    with pytest.raises(ValueError, match='decoder in_channels=64 does not '
-                       'match the encoder width 32; remove in_channels'):
-        tiny_smile(in_channels=64)
+    from tests.models.test_smile_recognizer import build
+    with pytest.raises(ValueError, match='decoder in_channels=32 does not '
+                       'match the encoder width 64; remove in_channels'):
+        build(in_channels=32)
     with pytest.raises(ValueError, match='decoder out_channels=7'):
-        tiny_smile(out_channels=7)
-    assert tiny_smile(in_channels=32).neck is not None
+        build(out_channels=7)
+    assert build(in_channels=64).neck is not None
 
 
 def test_multi_clip_samples_train_with_the_default_collate():
@@ -280,20 +267,21 @@ def test_multi_clip_samples_train_with_the_default_collate():
     from mmengine.optim import OptimWrapper
 
     from smile_mm.datasets import TubeTrajectoryMaskGenerator
+    from tests.models.test_smile_recognizer import build
     rng = np.random.default_rng(0)
-    masks = TubeTrajectoryMaskGenerator(input_size=(4, 32, 32))
+    masks = TubeTrajectoryMaskGenerator(input_size=(4, 64, 64))
 
     def clip():
         sample = ActionDataSample()
         sample.set_field(torch.from_numpy(masks.sample(rng)), 'mask')
         return dict(inputs=torch.from_numpy(rng.integers(
-            0, 256, (1, 3, 4, 32, 32), dtype=np.uint8)), data_samples=sample)
+            0, 256, (1, 3, 4, 64, 64), dtype=np.uint8)), data_samples=sample)
 
     batch = [[clip(), clip()] for _ in range(2)]  # 2 videos x 2 clips
     losses = []
     for collate in (pseudo_collate, repeat_pseudo_collate):
         torch.manual_seed(0)
-        model = tiny_smile()
+        model = build()
         optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
         losses.append(model.train_step(collate(batch), optim)['loss'])
     assert torch.isfinite(losses[0])
