@@ -436,3 +436,16 @@ def test_a_full_disk_stops_extraction_cleanly(feature_setup, capsys,
     assert '(the disk is full)' in text and 'free in' in text
     assert sorted(os.listdir(out)) == ['.smile_mm']
     assert os.listdir(f'{out}/.smile_mm') == []
+
+
+def test_a_truncated_checkpoint_names_the_file(tmp_path):
+    import pickle
+
+    import torch
+    from mmengine.runner.checkpoint import _load_checkpoint
+    torch.save({'state_dict': {'w': torch.ones(1000)}}, tmp_path / 'a.pth')
+    data = (tmp_path / 'a.pth').read_bytes()
+    (tmp_path / 'a.pth').write_bytes(data[:len(data) // 2])
+    with pytest.raises(pickle.UnpicklingError, match=r'a.pth could not be '
+                       r'read as a PyTorch checkpoint \(RuntimeError'):
+        _load_checkpoint(str(tmp_path / 'a.pth'))

@@ -127,6 +127,11 @@ def safe_load(path: str, map_location='cpu',
                               weights_only=True)
         except pickle.UnpicklingError as error:
             reason = error
+        except (RuntimeError, EOFError) as error:  # truncated, garbled
+            raise pickle.UnpicklingError(
+                f'{path} could not be read as a PyTorch checkpoint '
+                f'({type(error).__name__}: {str(error).splitlines()[0]})') \
+                from None
     try:
         found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
     except Exception as error:  # noqa: BLE001 - not a checkpoint at all
