@@ -154,6 +154,47 @@ def save(features: np.ndarray, path: str, feat_format: str, record: str,
     write_whole(record, lambda file: file.write(text.encode()))
 
 
+MISSING = 'missing_files.txt'  # OpenTAD's block_list beside the features
+
+
+def output_name(video_stem: str, prefix: str, feat_format: str) -> str:
+    """``{prefix}{video}.{format}``; a video already named with the prefix
+    (OpenTAD's ActivityNet videos are v_<id>.mp4) keeps its name."""
+    stem = video_stem if video_stem.startswith(prefix) else prefix + \
+        video_stem
+    return f'{stem}.{feat_format}'
+
+
+def write_missing_list(out: str, videos: List[str], prefix: str,
+                       feat_format: str, annotations: Optional[str]
+                       ) -> List[str]:
+    """Write ``OUT/missing_files.txt``: the names OpenTAD's annotations use
+    (the feature file's name without prefix and extension) of the videos
+    without features: this run's failures, earlier entries still without
+    features, and annotated videos with none."""
+    def has_features(video_id: str) -> bool:
+        return osp.exists(osp.join(out, f'{prefix}{video_id}.'
+                                   f'{feat_format}'))
+
+    def video_id(path: str) -> str:
+        name = output_name(osp.splitext(osp.basename(path))[0], prefix,
+                           feat_format)
+        return osp.splitext(name)[0][len(prefix):]
+
+    names = {video_id(path) for path in videos}
+    listed = osp.join(out, MISSING)
+    if osp.exists(listed):
+        with open(listed) as file:
+            names.update(line.strip() for line in file if line.strip())
+    if annotations:
+        with open(annotations) as file:
+            names.update(json.load(file)['database'])
+    missing = sorted(name for name in names if not has_features(name))
+    text = ''.join(f'{name}\n' for name in missing)
+    write_whole(listed, lambda file: file.write(text.encode()))
+    return missing
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('checkpoint', help='smile_mm or mmaction2 checkpoint')
@@ -171,7 +212,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--format', dest='feat_format', default='npy',
                         choices=('npy', 'pt'))
     parser.add_argument('--prefix', default='', help='file name prefix '
-                        "(OpenTAD's ActivityNet configs read v_<id>)")
+                        "(OpenTAD's ActivityNet configs read v_<id>); a "
+                        'video name that starts with it keeps its name')
+    parser.add_argument('--annotations', help="OpenTAD's annotation file "
+                        '(a "database" of videos): its videos without '
+                        'features go into missing_files.txt too')
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
     args = parser.parse_args(argv)
@@ -190,7 +235,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     done = reused = redone = 0
     for number, path in enumerate(videos, 1):
         name = osp.splitext(osp.basename(path))[0]
-        filename = f'{args.prefix}{name}.{args.feat_format}'
+        filename = output_name(name, args.prefix, args.feat_format)
         target = osp.join(args.out, filename)
         record = record_path(args.out, filename)
         made = producer(args, digest, path) if osp.exists(path) else {}
@@ -221,10 +266,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f'[{number}/{len(videos)}] {name}: {features.shape[0]} x '
               f'{features.shape[1]} in {time.perf_counter() - start:.1f} s',
               flush=True)
+    missing = write_missing_list(args.out, videos, args.prefix,
+                                 args.feat_format, args.annotations)
     print(f'{done} extracted ({redone} of them redone), {reused} reused, '
           f'{len(failures)} failed, of {len(videos)} videos -> {args.out}')
     for path, reason in failures:
         print(f'  failed: {path}: {reason}')
+    if missing:
+        print(f'{len(missing)} videos without features are listed in '
+              f'{osp.join(args.out, MISSING)} (OpenTAD\'s block_list)')
     return 1 if failures else 0
 
 

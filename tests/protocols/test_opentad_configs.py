@@ -32,6 +32,13 @@ def test_feature_configs_match_the_extractor():
     assert anet.dataset.train.pipeline[0].prefix == 'v_'
     assert anet.model.projection.in_channels == 768
     assert anet.model.rpn_head.num_classes == 1  # class-agnostic
+    # extract_features writes missing_files.txt beside the features
+    for cfg in (thumos, anet):
+        for split in ('train', 'val', 'test'):
+            assert cfg.dataset[split].block_list == \
+                cfg.data_path + 'missing_files.txt'
+    assert anet.evaluation.blocked_videos == \
+        'data/activitynet-1.3/annotations/blocked.json'  # OpenTAD's
 
 
 @pytest.mark.parametrize('name', ['frozen', 'fullft'])

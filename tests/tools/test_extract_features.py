@@ -1,3 +1,4 @@
+import json
 import os
 import os.path as osp
 
@@ -84,8 +85,8 @@ def test_stride_format_prefix_and_resume(checkpoint, videos, tmp_path,
                 ['--stride', '16', '--format', 'pt', '--prefix', 'v_']) == 0
     features = torch.load(osp.join(out, 'v_long.pt'))
     assert features.shape == ((75 - 16) // 16 + 1, 32)
-    assert sorted(os.listdir(out)) == ['.smile_mm', 'v_long.pt',
-                                       'v_short.pt']
+    assert sorted(os.listdir(out)) == ['.smile_mm', 'missing_files.txt',
+                                       'v_long.pt', 'v_short.pt']
     # a finished video is skipped; a missing one is made again
     os.remove(osp.join(out, 'v_short.pt'))
     marker = os.path.getmtime(osp.join(out, 'v_long.pt'))
@@ -106,6 +107,32 @@ def test_failures_are_listed_and_set_the_exit_status(checkpoint, videos,
     assert '2 extracted (0 of them redone), 0 reused, 1 failed' in text
     assert 'failed: ' in text and 'broken.mp4' in text
     assert not osp.exists(osp.join(out, 'broken.npy'))
+    # OpenTAD's block_list: the failed video, and annotated ones without
+    # features, named as its annotations name them
+    assert open(osp.join(out, 'missing_files.txt')).read() == 'broken\n'
+    annotations = tmp_path / 'anet.json'
+    annotations.write_text(json.dumps({'database': {
+        'long': {}, 'short': {}, 'gone': {}}}))
+    assert _run(checkpoint, videos, out,
+                ['--annotations', str(annotations)]) == 1
+    assert open(osp.join(out, 'missing_files.txt')).read() == \
+        'broken\ngone\n'
+
+
+def test_a_prefix_already_there_is_not_doubled(checkpoint, tmp_path, rng):
+    """OpenTAD's ActivityNet videos are v_<id>.mp4 and its configs read
+    v_<id>.npy; the missing list names <id>, as the annotations do."""
+    folder = tmp_path / 'anet'
+    folder.mkdir()
+    frames = rng.integers(0, 256, (20, 40, 56, 3), dtype=np.uint8)
+    write_video(str(folder / 'v_abc.mp4'), frames)
+    write_video(str(folder / 'xyz.mp4'), frames)
+    (folder / 'v_bad.mp4').write_bytes(b'\x00' * 100)
+    out = str(tmp_path / 'feats')
+    assert _run(checkpoint, str(folder), out, ['--prefix', 'v_']) == 1
+    assert sorted(f for f in os.listdir(out) if f.endswith('.npy')) == [
+        'v_abc.npy', 'v_xyz.npy']
+    assert open(osp.join(out, 'missing_files.txt')).read() == 'bad\n'
 
 
 def test_helpers():

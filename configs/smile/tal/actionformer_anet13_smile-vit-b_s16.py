@@ -6,7 +6,9 @@
 annotation_path = 'data/activitynet-1.3/annotations/activity_net.v1-3.min.json'
 class_map = 'data/activitynet-1.3/annotations/category_idx.txt'
 data_path = 'data/activitynet-1.3/features/smile_vit-b_s16/'
-block_list = None
+# videos without features, written by tools/extract_features.py (OpenTAD's
+# LoadFeats stops at an annotated video without its file)
+block_list = data_path + 'missing_files.txt'
 feature_width = 768  # ViT-B; 384 for ViT-S
 resize_length = 192
 
@@ -63,7 +65,9 @@ evaluation = dict(
     type='mAP',
     subset='validation',
     tiou_thresholds=[0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95],
-    ground_truth_filename=annotation_path)
+    ground_truth_filename=annotation_path,
+    # OpenTAD's list of validation videos left out of the protocol
+    blocked_videos='data/activitynet-1.3/annotations/blocked.json')
 
 model = dict(
     type='ActionFormer',

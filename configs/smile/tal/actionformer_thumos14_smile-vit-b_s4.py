@@ -7,7 +7,9 @@
 annotation_path = 'data/thumos-14/annotations/thumos_14_anno.json'
 class_map = 'data/thumos-14/annotations/category_idx.txt'
 data_path = 'data/thumos-14/features/smile_vit-b_s4/'
-block_list = None
+# videos without features, written by tools/extract_features.py (OpenTAD's
+# LoadFeats stops at an annotated video without its file)
+block_list = data_path + 'missing_files.txt'
 feature_width = 768  # ViT-B; 384 for ViT-S
 trunc_len = 2304
 
