@@ -41,6 +41,7 @@ import torch
 from torch import Tensor
 
 from ...fileio import safe_load
+from ..utils.checkpoint_conversion import unwrap
 
 StateDict = Dict[str, Tensor]
 
@@ -130,15 +131,14 @@ def _unwrap(state) -> dict:
                                'a message hub and a state_dict of '
                                f'{len(state.get("state_dict") or {})} '
                                'tensors)')
-    for key in ('state_dict', 'model', 'module'):
-        if isinstance(state, dict) and isinstance(state.get(key), dict):
-            state = state[key]
-            break
-    if not isinstance(state, dict) or not all(
-            isinstance(v, Tensor) for v in state.values()):
+    try:
+        state = unwrap(state)
+    except ValueError:
+        state = None
+    if state is None or not all(isinstance(v, Tensor)
+                                for v in state.values()):
         raise CLIPWeightsError('holds no dict of tensors')
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+    return state
 
 
 def _describe(keys: List[str]) -> str:
