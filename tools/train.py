@@ -13,6 +13,7 @@ import sys
 from typing import List, Optional
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -29,7 +30,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='resume from a checkpoint path, or from the latest checkpoint '
         'of the work dir when no path is given')
     parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (AmpOptimWrapper)')
+                        help='automatic mixed precision (AmpOptimWrapper): '
+                        'bfloat16 where the GPU supports it, else float16 '
+                        'with dynamic loss scaling')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch '
                         'size against auto_scale_lr.base_batch_size')
@@ -42,6 +45,24 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def amp_precision(bf16_supported: Optional[bool] = None) -> dict:
+    """AmpOptimWrapper settings for ``--amp``: bfloat16 autocast without loss
+    scaling where the GPU supports bf16, float16 with dynamic loss scaling
+    elsewhere (float16 masked-video pretraining is prone to NaN losses)."""
+    if bf16_supported is None:
+        bf16_supported = (torch.cuda.is_available()
+                          and torch.cuda.is_bf16_supported())
+    if bf16_supported:
+        print('--amp: bfloat16 autocast, no loss scaling (this GPU '
+              'supports bf16)')
+        # bf16 has float32's range: a loss scaler only adds a host sync
+        return dict(dtype='bfloat16', loss_scale=dict(enabled=False))
+    print('--amp: float16 autocast with dynamic loss scaling (no bf16 on '
+          'this device); MAE-style pretraining in float16 can diverge to '
+          'NaN, prefer a GPU with bf16 (Ampere or newer)')
+    return dict(dtype='float16', loss_scale='dynamic')
 
 
 def build_config(args: argparse.Namespace) -> Config:
@@ -63,7 +84,12 @@ def build_config(args: argparse.Namespace) -> Config:
                 raise ValueError(f'--amp needs optim_wrapper type '
                                  f'OptimWrapper, got {optim_wrapper}')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+            if 'dtype' in cfg.optim_wrapper:  # the config's choice stands
+                print(f'--amp: {cfg.optim_wrapper.dtype} autocast, as the '
+                      'config sets optim_wrapper.dtype')
+                cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+            else:
+                cfg.optim_wrapper.update(amp_precision())
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -144,3 +144,22 @@ def test_two_ranks_end_with_the_weights_of_one_process(tmp_path, sharding):
     three = final_weights(other, 1)
     assert any(not torch.allclose(three[k], one[k], atol=2e-5, rtol=1e-4)
                for k in one if one[k].is_floating_point())
+
+
+def test_amp_autocasts_in_bf16_where_the_gpu_has_it(tmp_path):
+    import torch
+
+    from tools.train import amp_precision, build_config, parse_args
+    assert amp_precision(True) == dict(dtype='bfloat16',
+                                       loss_scale=dict(enabled=False))
+    assert amp_precision(False) == dict(dtype='float16', loss_scale='dynamic')
+    config = write_tiny_config(tmp_path)
+    cfg = build_config(parse_args([config, '--amp']))
+    bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == ('bfloat16' if bf16 else 'float16')
+    # a dtype the config (or --cfg-options) names stands
+    cfg = build_config(parse_args([config, '--amp', '--cfg-options',
+                                   'optim_wrapper.dtype=float16']))
+    assert cfg.optim_wrapper.dtype == 'float16'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
