@@ -73,5 +73,5 @@ def test_errors():
     with pytest.raises(ValueError, match='predicts 5 channels but the target '
                        'has 6'):
         head.loss(pred[..., :5], target, mask)
-    with pytest.raises(ValueError, match='predictions for'):
+    with pytest.raises(ValueError, match='3 masked tokens expected'):
         head.loss(pred[:, :3], target, mask)

@@ -95,11 +95,13 @@ def test_checkpoints_leave_the_teacher_out(tiny_clip_name,
 
 def test_nan_loss_names_the_iteration_and_files():
     model = build()
-    data = model.data_preprocessor(batch(), True)
-    data['inputs'][0, 0, 0, 0, 0, 0] = float('nan')
+    data = batch()
+    data['inputs'][0] = data['inputs'][0].float()
+    data['inputs'][0][0, 0, 0, 0, 0] = float('nan')
     MessageHub.get_current_instance().update_info('iter', 41)
+    optim_wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     with pytest.raises(FloatingPointError) as info:
-        model(**data, mode='loss')
+        model.train_step(data, optim_wrapper)
     message = str(info.value)
     assert 'at iteration 41' in message
     assert 'clip0.mp4, clip1.mp4' in message

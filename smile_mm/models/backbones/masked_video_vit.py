@@ -9,11 +9,13 @@ from mmaction.registry import MODELS
 from mmcv.cnn.bricks.transformer import PatchEmbed
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ..layers import Block, init_vit_weights
-from ..utils import GRID_KEY, record_grid, resize_pos_embed, source_grid
+from ..utils import (GRID_KEY, record_grid, resize_pos_embed, source_grid,
+                     split_by_mask, take_tokens)
 
 #: names torch's wrappers put into module paths (FSDP, checkpointing, compile)
 _WRAPPER_NAMES = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
@@ -192,30 +194,58 @@ class MaskedVideoViT(BaseModule):
         self._check_input(video)
         return self.pos_embed
 
-    def forward(self, video: Tensor, mask: Optional[Tensor] = None) -> Tensor:
+    def embed(self, video: Tensor) -> Tensor:
+        """Tubelet embedding [B, C, T, H, W] -> [B, N, embed_dims] in
+        raster order: ``patch_embed``'s Conv3d (its weights, its output),
+        computed as one matrix product of the flattened tubelets, which
+        cuDNN's strided 3-D convolution is several times slower at."""
+        batch, channels = video.shape[:2]
+        t = video.shape[2] // self.tubelet_size
+        h = video.shape[3] // self.patch_size
+        w = video.shape[4] // self.patch_size
+        # a strided convolution leaves out what does not fill a tubelet
+        video = video[:, :, :t * self.tubelet_size, :h * self.patch_size,
+                      :w * self.patch_size]
+        tubelets = video.reshape(batch, channels, t, self.tubelet_size, h,
+                                 self.patch_size, w, self.patch_size)
+        tubelets = tubelets.permute(0, 2, 4, 6, 1, 3, 5, 7).reshape(
+            batch, t * h * w, -1)
+        projection = self.patch_embed.projection
+        return F.linear(tubelets, projection.weight.flatten(1),
+                        projection.bias)
+
+    def forward(self, video: Tensor, mask: Optional[Tensor] = None,
+                num_visible: Optional[int] = None) -> Tensor:
         """Encode a clip.
 
         Args:
             video: [B, C, T, H, W].
             mask: bool [B, T/t, H/p, W/p] (or [B, N]); True marks a masked
                 token. Every sample must mask the same number of tokens.
+            num_visible: the visible tokens per clip, where the caller knows
+                it (and has checked that every clip has as many): the step
+                then never waits for the GPU. Without it the count is read
+                from the mask and checked.
 
         Returns:
             Tensor: [B, N_visible, C] with a mask, else the feature map
             [B, C, T/t, H/p, W/p]; both after the final LayerNorm.
         """
         positions = self._positions(video)
-        tokens = self.patch_embed(video)[0] + positions.to(video.dtype)
+        tokens = self.embed(video) + positions.to(video.dtype)
         batch = tokens.shape[0]
         if mask is not None:
             mask = mask.reshape(batch, -1)
-            visible = (~mask).sum(dim=1)
-            if bool((visible != visible[0]).any()):
-                raise ValueError(
-                    'every clip of a batch must have the same number of '
-                    f'visible tokens, got {visible.tolist()}; use '
-                    'TubeTrajectoryMaskGenerator, which fixes the count')
-            tokens = tokens[~mask].reshape(batch, -1, self.embed_dims)
+            if num_visible is None:
+                visible = (~mask).sum(dim=1)
+                if bool((visible != visible[0]).any()):
+                    raise ValueError(
+                        'every clip of a batch must have the same number of '
+                        f'visible tokens, got {visible.tolist()}; use '
+                        'TubeTrajectoryMaskGenerator, which fixes the count')
+                num_visible = int(visible[0])
+            index, _ = split_by_mask(mask, mask.shape[1] - num_visible)
+            tokens = take_tokens(tokens, index)
         for block in self.blocks:
             if self.with_cp and tokens.requires_grad:
                 tokens = checkpoint(block, tokens, use_reentrant=False)

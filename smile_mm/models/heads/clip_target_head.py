@@ -8,6 +8,8 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..utils import split_by_mask, take_tokens
+
 NORMALISATIONS = ('clip', 'token', 'none', 'auto')
 
 
@@ -79,10 +81,12 @@ class CLIPTargetHead(BaseModule):
         if mask.shape[1] != target.shape[1]:
             raise ValueError(f'mask covers {mask.shape[1]} tokens, the target '
                              f'{target.shape[1]}')
+        if pred.shape[0] != batch or pred.shape[1] > mask.shape[1]:
+            raise ValueError(f'predictions of shape {tuple(pred.shape)} for '
+                             f'{batch} clips of {mask.shape[1]} tokens')
         target = self.normalise(target.float())
-        target = target[mask].reshape(batch, -1, target.shape[-1])
-        if target.shape != pred.shape:
-            raise ValueError(f'{pred.shape[1]} predictions for '
-                             f'{target.shape[1]} masked tokens')
+        # every clip masks pred.shape[1] tokens (the decoder's output)
+        _, hidden = split_by_mask(mask, pred.shape[1])
+        target = take_tokens(target, hidden)
         loss = F.mse_loss(pred.float(), target)
         return dict(loss=loss * self.loss_weight)

@@ -10,6 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from ..layers import Block, init_vit_weights
+from ..utils import split_by_mask, take_tokens
 
 
 @MODELS.register_module()
@@ -103,11 +104,12 @@ class VideoMAEDecoder(BaseModule):
             raise ValueError(f'mask has {mask.shape[1]} tokens, the decoder '
                              f'is built for {self.num_tokens}')
         visible = self.encoder_to_decoder(latent)
+        # each clip has latent.shape[1] visible tokens, the rest are masked
+        shown, hidden = split_by_mask(mask, mask.shape[1] - latent.shape[1])
         positions = self.pos_embed.to(visible.dtype).expand(batch, -1, -1)
-        visible = visible + positions[~mask].reshape(batch, -1,
-                                                     self.embed_dims)
-        masked = self.mask_token.to(visible.dtype) + positions[mask].reshape(
-            batch, -1, self.embed_dims)
+        visible = visible + take_tokens(positions, shown)
+        masked = self.mask_token.to(visible.dtype) + take_tokens(
+            positions, hidden)
         tokens = torch.cat([visible, masked], dim=1)
         for block in self.blocks:
             tokens = block(tokens)

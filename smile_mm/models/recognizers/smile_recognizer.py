@@ -127,7 +127,11 @@ class SMILERecognizer(BaseModel):
                 isinstance(part, dict) for part in data):
             data = {key: [item for part in data for item in part[key]]
                     for key in data[0]}
-        return super().train_step(data, optim_wrapper)
+        log_vars = super().train_step(data, optim_wrapper)
+        # checked after the step, where mmengine reads the loss anyway: a
+        # check inside it would stall the GPU once per step
+        self._check_finite(log_vars, data.get('data_samples') or [])
+        return log_vars
 
     # ----------------------------------------------------------------- forward
     @staticmethod
@@ -163,18 +167,26 @@ class SMILERecognizer(BaseModel):
         if masks.shape[0] != batch:
             raise ValueError(f'{masks.shape[0]} masks for {batch} clips; use '
                              'one clip per sample (num_clips=1)')
-        return masks.to(device).flatten(1)
+        masks = masks.flatten(1)
+        # counted here, before the masks reach the GPU: the encoder, decoder
+        # and loss then pick tokens without waiting for it
+        visible = (~masks.cpu()).sum(dim=1)
+        if bool((visible != visible[0]).any()):
+            raise ValueError(
+                'every clip of a batch must have the same number of visible '
+                f'tokens, got {visible.tolist()}; use '
+                'TubeTrajectoryMaskGenerator, which fixes the count')
+        return masks.to(device, non_blocking=True), int(visible[0])
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """Reconstruction loss of the masked tokens."""
         video = self._clips(inputs)
-        mask = self._masks(data_samples, video.shape[0], video.device)
-        latent = self.backbone(video, mask)
+        mask, num_visible = self._masks(data_samples, video.shape[0],
+                                        video.device)
+        latent = self.backbone(video, mask, num_visible=num_visible)
         pred = self.neck(latent, mask)
         target = self.target_generator(video)
-        losses = self.head.loss(pred, target, mask)
-        self._check_finite(losses, data_samples)
-        return losses
+        return self.head.loss(pred, target, mask)
 
     @staticmethod
     def _check_finite(losses: Dict[str, Tensor], data_samples: List) -> None:
