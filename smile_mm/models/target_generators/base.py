@@ -172,10 +172,19 @@ class ImageTeacher(TargetGenerator):
         """[B', C, H, W] -> [B', h * w, out_channels]; defined by subclasses."""
         raise NotImplementedError
 
+    def _follow(self, device: torch.device) -> None:
+        """Move to the clips' device where a wrapper left the teacher behind
+        (FSDP's ``ignored_modules`` keep their device)."""
+        for tensor in self.buffers():
+            if tensor.device != device:
+                self.to(device)
+            return
+
     @torch.no_grad()
     def forward(self, video: Tensor) -> Tensor:
         """[B, C, T, H, W] preprocessed clips -> [B, N, out_channels]."""
         batch = video.shape[0]
+        self._follow(video.device)
         frames = self.teacher_frames(video)
         with torch.autocast(frames.device.type, dtype=torch.bfloat16,
                             enabled=self.dtype == 'bf16'):
