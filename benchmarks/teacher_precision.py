@@ -27,14 +27,14 @@ import torch
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import smile_mm  # noqa: E402,F401
 from benchmarks.results_table import record  # noqa: E402
-from benchmarks.videos import list_videos  # noqa: E402
+from benchmarks.videos import DEFAULT_VIDEOS, list_videos  # noqa: E402
 from smile_mm.apis import read_clip  # noqa: E402
 from smile_mm.models import CLIPTargetHead, CLIPTeacher  # noqa: E402
 
 
-def clips(count: int) -> torch.Tensor:
+def clips(count: int, folder: str) -> torch.Tensor:
     """Real clips (16 frames every 4, 224 px), noise if there are none."""
-    videos = list_videos()[:count]
+    videos = list_videos(folder)[:count]
     if not videos:
         torch.manual_seed(0)
         return torch.randn(count, 3, 16, 224, 224)
@@ -57,6 +57,8 @@ def main() -> int:
     parser.add_argument('--clips', type=int, default=4)
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--pretrained', help='a CLIP ViT-B/16 file')
+    parser.add_argument('--videos', default=DEFAULT_VIDEOS,
+                        help='folder of real clips')
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
     parser.add_argument('--no-write', action='store_true')
@@ -66,7 +68,7 @@ def main() -> int:
                           on_missing_weights='random',
                           grid=(8, 14, 14)).to(args.device)
     head = CLIPTargetHead(norm_target='clip')
-    video = clips(args.clips).to(args.device)
+    video = clips(args.clips, args.videos).to(args.device)
     rows, targets = [], {}
     for dtype in ('fp32', 'bf16'):
         teacher.dtype = dtype
@@ -88,7 +90,7 @@ def main() -> int:
               '1' if dtype == 'fp32' else f'{cosine:.5f}']
              for dtype, seconds in rows]
     notes = (f'{device}; {video.shape[0]} clips of 16x224x224 '
-             f'({"real clips" if list_videos() else "noise"}), CLIP '
+             f'({"real clips" if list_videos(args.videos) else "noise"}), CLIP '
              f'ViT-B/16 with {weights}, QuickGELU. bf16 is {speedup:.2f}x '
              'the speed of fp32 here. Errors are of the standardised '
              'targets (per clip and channel, as the loss sees them). '
@@ -105,7 +107,8 @@ def main() -> int:
     if not args.no_write:
         record(f'teacher_precision_{args.device.split(":")[0]}',
                f'CLIP teacher in bf16 against fp32 ({args.device})',
-               'python benchmarks/teacher_precision.py',
+               'python benchmarks/teacher_precision.py ' +
+               ' '.join(sys.argv[1:]),
                ['teacher dtype', 's / clip', 'relative error',
                 'MSE vs fp32 targets', 'min token cosine'], table, notes)
     return 0

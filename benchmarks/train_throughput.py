@@ -75,6 +75,12 @@ def as_reference(model: torch.nn.Module) -> torch.nn.Module:
     for module in model.modules():
         if isinstance(module, Attention):
             module.forward = types.MethodType(_handwritten_attention, module)
+    backbone = model.backbone
+    # tubelets through the Conv3d, visible tokens by boolean indexing (a
+    # host sync), as VideoMAE's and the authors' encoders do
+    backbone.embed = lambda video: backbone.patch_embed(video)[0]
+    backbone.forward = (lambda video, mask=None, num_visible=None,
+                        encode=backbone.forward: encode(video, mask))
     teacher = model.target_generator
     teacher.dtype = 'fp32'
     for block in teacher.visual.transformer.resblocks:
@@ -110,7 +116,7 @@ def flops_per_clip(model, data) -> float:
 
 
 def measure(model, data, steps: int, warmup: int, precision: str,
-            device: str) -> Dict[str, float]:
+            device: str, profile: bool = False) -> Dict[str, float]:
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad], lr=1e-4)
     cuda = device.startswith('cuda')
@@ -131,9 +137,11 @@ def measure(model, data, steps: int, warmup: int, precision: str,
 
     for _ in range(warmup):
         step()
+    static = 0.0
     if cuda:
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
+        static = torch.cuda.memory_allocated() / 2**30
     start = time.perf_counter()
     for _ in range(steps):
         step()
@@ -141,8 +149,27 @@ def measure(model, data, steps: int, warmup: int, precision: str,
         torch.cuda.synchronize()
     seconds = (time.perf_counter() - start) / steps
     memory = torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0
+    if profile:
+        from torch.profiler import ProfilerActivity
+        from torch.profiler import profile as profiler
+        with profiler(activities=[ProfilerActivity.CPU,
+                                  ProfilerActivity.CUDA]) as prof:
+            for _ in range(2):
+                step()
+            torch.cuda.synchronize()
+        print(prof.key_averages().table(sort_by='self_cuda_time_total',
+                                        row_limit=25, max_name_column_width=60))
     return dict(clips_per_s=len(data['inputs']) / seconds,
-                memory_gib=memory)
+                memory_gib=memory, static_gib=static)
+
+
+def fitting_batch(result: Dict[str, float], batch: int) -> int:
+    """The largest batch (a multiple of 8) whose activations, at the
+    measured memory per clip, fit in 92 % of the device's memory."""
+    total = torch.cuda.get_device_properties(0).total_memory / 2**30
+    per_clip = (result['memory_gib'] - result['static_gib']) / batch
+    return max(8, int((0.92 * total - result['static_gib']) / per_clip)
+               // 8 * 8)
 
 
 def main() -> int:
@@ -160,6 +187,12 @@ def main() -> int:
                         help='the device\'s dense bf16 peak (H100 SXM: 989)')
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--fit', action='store_true',
+                        help='also measure smile_mm at the largest batch '
+                        'that fits (GPU only)')
+    parser.add_argument('--profile', action='store_true',
+                        help='print the torch profiler\'s top kernels of '
+                        'smile_mm\'s step (GPU only)')
     parser.add_argument('--no-write', action='store_true')
     args = parser.parse_args()
     init_default_scope('mmaction')
@@ -173,22 +206,54 @@ def main() -> int:
     for arch, batch in zip(args.archs, batches):
         data = synthetic_batch(batch, args.size, args.device)
         results = {}
-        for name in ('smile_mm', 'reference'):
+        for name in ('smile_mm', 'reference', 'smile_mm, fitted batch'):
+            if name.endswith('fitted batch'):
+                if not (cuda and args.fit):
+                    continue
+                batch_fit = fitting_batch(results['smile_mm'], batch)
+                data = synthetic_batch(batch_fit, args.size, args.device)
             torch.manual_seed(0)
             model = build(arch, args.size, args.device)
             if name == 'reference':
                 as_reference(model)
+            # counted before compiling: the counter sees every op eagerly
+            flops = flops_per_clip(model, synthetic_batch(1, args.size,
+                                                          args.device))
+            if name == 'reference':
                 precision = 'fp16' if cuda else 'fp32'
             else:
                 precision = 'bf16' if cuda else 'fp32'
                 if args.compile:
                     model.backbone = torch.compile(model.backbone)
                     model.neck = torch.compile(model.neck)
-            flops = flops_per_clip(model, synthetic_batch(1, args.size,
-                                                          args.device))
-            result = measure(model, data, args.steps, args.warmup, precision,
-                             args.device)
+            result = None
+            for _ in range(3):  # the fitted batch shrinks by a quarter on OOM
+                try:
+                    result = measure(model, data, args.steps, args.warmup,
+                                     precision, args.device,
+                                     profile=(args.profile and cuda
+                                              and name == 'smile_mm'))
+                    break
+                except Exception as error:  # noqa: BLE001
+                    if not isinstance(error, torch.cuda.OutOfMemoryError):
+                        # e.g. an inductor fault under --compile: reported
+                        print(f'{name}: {type(error).__name__}: '
+                              f'{str(error).strip()[:300]}')
+                        break
+                    print(f'{name}: out of memory at batch '
+                          f'{len(data["inputs"])}')
+                    model.zero_grad(set_to_none=True)
+                    torch.cuda.empty_cache()
+                    if not name.endswith('fitted batch'):
+                        break
+                    data = synthetic_batch(len(data['inputs']) * 3 // 4 // 8
+                                           * 8, args.size, args.device)
+            if result is None:
+                del model
+                torch.cuda.empty_cache()
+                continue
             result['tflops'] = flops * result['clips_per_s'] / 1e12
+            result['batch'] = len(data['inputs'])
             results[name] = result
             del model
             if cuda:
@@ -198,13 +263,14 @@ def main() -> int:
                 'clips_per_s']
             mfu = (f"{100 * result['tflops'] / args.peak_tflops:.1f}"
                    if cuda else 'n/a')
-            rows.append([f'ViT-{arch[0].upper()}', name, str(batch),
+            rows.append([f'ViT-{arch[0].upper()}', name, str(result['batch']),
                          f"{result['clips_per_s']:.2f}", f'{speedup:.2f}x',
                          f"{result['tflops']:.2f}", mfu,
                          f"{result['memory_gib']:.1f}" if cuda else 'n/a'])
             print(' | '.join(rows[-1]), flush=True)
         if cuda:
-            per_gpu = results['smile_mm']['clips_per_s']
+            per_gpu = max(r['clips_per_s'] for n, r in results.items()
+                          if n.startswith('smile_mm'))
             for gpus in (8, 16, 32, 64):
                 hours = K400_CLIPS_600_EPOCHS / (per_gpu * gpus) / 3600
                 scaling.append([f'ViT-{arch[0].upper()}', str(gpus),
@@ -222,7 +288,10 @@ def main() -> int:
     print(notes)
     if not args.no_write:
         section = 'train_throughput_gpu' if cuda else 'train_throughput_cpu'
-        record(section, f'Pretraining throughput ({device_name})',
+        if args.compile:
+            section += '_compile'
+        record(section, f'Pretraining throughput ({device_name}'
+               f'{", torch.compile" if args.compile else ""})',
                'python benchmarks/train_throughput.py ' +
                ' '.join(sys.argv[1:]),
                ['model', 'implementation', 'batch', 'clips/s', 'vs reference',
