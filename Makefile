@@ -12,7 +12,7 @@ DEMO_CONFIG := configs/smile/pretrain/smile_vit-s_demo_cpu.py
 $(STAMP): setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip "setuptools<81" wheel
-	$(PY) -m pip install -e ".[test]"
+	$(PY) -m pip install -e ".[test]" "mmcv-lite==2.1.0" "mmaction2==1.2.0"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -23,31 +23,37 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(include=['smile_mm', 'smile_mm.*']),
     install_requires=[
-        # torch 2.14.1 / torchvision 0.29.1 are the newest releases the
-        # OpenMMLab 2.x stack has been checked against here.
-        'torch>=2.1,<=2.14.1',
-        'torchvision>=0.16,<=0.29.1',
+        # Ranges, not pins: smile_mm installs into OpenTAD's environment
+        # (torch 2.0.1, numpy 1.23.5, mmaction2 1.1.0, mmcv 2.0.1) without
+        # replacing anything there. torch 2.14.1 / torchvision 0.29.1 are
+        # the newest releases checked here.
+        'torch>=2.0,<=2.14.1',
+        'torchvision>=0.15,<=0.29.1',
         'mmengine>=0.10.4,<0.11',
-        # mmaction2 1.2.0 refuses mmcv>=2.2; full mmcv has no wheels, and
-        # nothing SMILE needs uses mmcv.ops.
-        'mmcv-lite==2.1.0',
-        'mmaction2==1.2.0',
+        # mmcv is not listed: full mmcv (OpenTAD's, built from source) or
+        # mmcv-lite both serve, and pip cannot express "either". smile_mm
+        # checks at import that one of them, >=2.0.0,<2.2.0, is there;
+        # `pip install smile_mm[mmcv-lite]` adds mmcv-lite.
+        'mmaction2>=1.1.0,<1.3',
         'mmpretrain>=1.2.0,<1.3',
         'decord>=0.6.0',
         'open_clip_torch>=2.20',
-        'numpy>=1.24',
+        'numpy>=1.23.5',
         'scipy>=1.10',
         'opencv-python>=4.7',
         'Pillow>=9.0',
         'pycocotools>=2.0.6',
-        # mmengine's `mmaction::` config inheritance imports pkg_resources,
+        # mmengine imports pkg_resources (its package utilities),
         # which setuptools 81 removed.
         'setuptools<81',
     ],
     extras_require={
+        'mmcv-lite': ['mmcv-lite>=2.0.0,<2.2.0'],
         # transformers: its CLIP models are the reference of the tests that
-        # read transformers-layout CLIP files
-        'test': ['pytest>=7', 'pytest-timeout>=2.1', 'transformers>=4.30'],
+        # read transformers-layout CLIP files; pandas: OpenTAD's evaluator,
+        # which tests/protocols/test_opentad_real.py runs
+        'test': ['pytest>=7', 'pytest-timeout>=2.1', 'transformers>=4.30',
+                 'pandas'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -3,7 +3,15 @@
 Importing the package applies the upstream fixes of :mod:`smile_mm.compat`
 first, then registers smile_mm's components in mmaction2's registries.
 """
-from . import compat
+import importlib.util
+
+if importlib.util.find_spec('mmcv') is None:
+    raise ImportError(
+        'smile_mm needs mmcv >=2.0.0,<2.2.0, full or lite, and neither is '
+        "installed: pip install 'mmcv-lite==2.1.0' (or smile_mm[mmcv-lite]); "
+        "in OpenTAD's environment keep its mmcv 2.0.1")
+
+from . import compat  # noqa: E402
 
 compat.apply_all()
 

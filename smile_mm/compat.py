@@ -49,6 +49,11 @@ The fixes:
    ``utils.dependency`` modules are imported; their multi-modal models then
    raise the packages' own "requires extra multi-modal dependencies" error,
    and everything else (transformers included) works.
+7. ``pack_algorithm_keys``: mmaction2 1.1.0's ``PackActionInputs`` has no
+   ``algorithm_keys`` (added in 1.2.0), which SMILE's pipelines use to hand
+   the token mask to the model; under 1.1.0 (OpenTAD's pin) it gets 1.2.0's
+   argument and behaviour: each listed key of the results becomes a field
+   of the data sample.
 """
 from __future__ import annotations
 
@@ -348,6 +353,33 @@ def fix_multimodal_transformers5() -> bool:
     return changed or bool(waiting)
 
 
+# 7. mmaction2 1.1.0's PackActionInputs without algorithm_keys ----------------
+def fix_pack_algorithm_keys() -> bool:
+    import inspect
+
+    from mmaction.datasets.transforms import formatting
+    pack = formatting.PackActionInputs
+    if ('algorithm_keys' in inspect.signature(pack.__init__).parameters
+            or pack.__dict__.get(_PATCH_MARK)):
+        return False
+    init, transform = pack.__init__, pack.transform
+
+    def __init__(self, *args, algorithm_keys=(), **kwargs):
+        init(self, *args, **kwargs)
+        self.algorithm_keys = algorithm_keys
+
+    def pack_transform(self, results):
+        packed = transform(self, results)
+        for key in self.algorithm_keys:
+            if key in results:
+                packed['data_samples'].set_field(results[key], key)
+        return packed
+
+    pack.__init__, pack.transform = __init__, pack_transform
+    setattr(pack, _PATCH_MARK, True)
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'multimodal_transformers5': fix_multimodal_transformers5,
     'missing_drn': fix_missing_drn,
@@ -356,6 +388,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'color_jitter_hue': fix_color_jitter_hue,
     'cpu_distributed': fix_cpu_distributed,
     'whole_checkpoints': fix_whole_checkpoints,
+    'pack_algorithm_keys': fix_pack_algorithm_keys,
 }
 
 

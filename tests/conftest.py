@@ -10,8 +10,28 @@ import pytest
 # smile_mm first: its compatibility fixes must precede mmaction.models.
 import smile_mm  # noqa: F401
 
+import mmaction  # noqa: E402
+
 warnings.filterwarnings('ignore', message='.*pkg_resources.*')
 warnings.filterwarnings('ignore', message='.*MultiScaleDeformableAttention.*')
+
+#: mmaction2 1.1 keeps labels and scores as LabelData (``gt_labels.item``,
+#: ``pred_scores.item``); 1.2 as tensors (``gt_label``, ``pred_score``)
+MMACTION_LABEL_DATA = mmaction.__version__.startswith('1.1.')
+
+
+def sample_label(data_sample):
+    """The ground-truth label tensor of an ActionDataSample."""
+    if MMACTION_LABEL_DATA:
+        return data_sample.gt_labels.item
+    return data_sample.gt_label
+
+
+def scored_sample(score, label) -> dict:
+    """A prediction as the installed mmaction2's metrics read it."""
+    if MMACTION_LABEL_DATA:
+        return dict(pred_scores=dict(item=score), gt_labels=dict(item=label))
+    return dict(pred_score=score, gt_label=label)
 
 
 def write_video(path: str, frames: np.ndarray, fps: float = 25.0) -> str:

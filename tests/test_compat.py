@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 
+import mmaction
 import numpy as np
 import pytest
 import torch
@@ -26,6 +27,8 @@ def test_all_fixes_apply_once():
     assert all(not fix() for fix in compat.FIXES.values())
 
 
+@pytest.mark.skipif(not mmaction.__version__.startswith('1.2'),
+                    reason="a fault of mmaction2 1.2.0's wheel")
 def test_mmaction_models_import_after_smile_mm():
     """mmaction2 1.2.0's wheel lacks localizers/drn (upstream #2714)."""
     done = run_python('import smile_mm, mmaction.models\n'
@@ -42,6 +45,8 @@ def test_mmaction_models_import_after_smile_mm():
     assert '#2714' in done.stdout
 
 
+@pytest.mark.skipif(not mmaction.__version__.startswith('1.2'),
+                    reason="a fault of mmaction2 1.2.0's wheel")
 def test_mmaction_models_import_beside_transformers5():
     """mmpretrain 1.2.0 and mmaction2 1.2.0 turn on BLIP / VindLU for any
     transformers >= 4.28; that code imports helpers transformers 5 removed,
@@ -67,6 +72,31 @@ def test_mmaction_models_import_beside_transformers5():
     if lacking:
         assert done.stdout.startswith('False False')
         assert 'requires extra multi-modal dependencies' in done.stdout
+
+
+def test_pack_action_inputs_takes_algorithm_keys(monkeypatch):
+    """mmaction2 1.1.0's PackActionInputs has no algorithm_keys, which hand
+    SMILE's token mask to the model; under 1.1.0 the fix adds them (here a
+    subclass with 1.1.0's signature stands in for it under 1.2.0)."""
+    from mmaction.datasets.transforms import formatting
+    mask = np.zeros((2, 3, 3), bool)
+    mask[0, 1, 2] = True
+    results = dict(imgs=np.zeros((1, 3, 4, 8, 8), np.float32), mask=mask,
+                   label=0)
+    packed = formatting.PackActionInputs(algorithm_keys=('mask', ))(results)
+    assert np.array_equal(np.asarray(packed['data_samples'].mask), mask)
+
+    class Version110(formatting.PackActionInputs):
+        def __init__(self, collect_keys=None, meta_keys=('img_shape', )):
+            super().__init__(collect_keys, meta_keys)
+
+    monkeypatch.setattr(formatting, 'PackActionInputs', Version110)
+    with pytest.raises(TypeError, match='algorithm_keys'):
+        Version110(algorithm_keys=('mask', ))
+    assert compat.fix_pack_algorithm_keys()
+    packed = Version110(algorithm_keys=('mask', ))(dict(results))
+    assert np.array_equal(np.asarray(packed['data_samples'].mask), mask)
+    assert not compat.fix_pack_algorithm_keys()  # once
 
 
 def test_mmengine_checkpoint_with_history_buffer_loads(tmp_path):

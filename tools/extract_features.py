@@ -89,7 +89,7 @@ def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
     features = []
     for clips in snippet_batches(reader, starts, snippet, batch, size):
         inputs = torch.from_numpy(clips).to(device)
-        with torch.autocast('cuda', dtype=torch.bfloat16,
+        with torch.autocast(inputs.device.type, dtype=torch.bfloat16,
                             enabled=inputs.is_cuda):
             features.append(encoder(inputs).float().cpu())
     return torch.cat(features).numpy().astype(np.float32)

@@ -128,17 +128,11 @@ def safe_load(path: str, map_location='cpu',
         except pickle.UnpicklingError as error:
             reason = error
         except (RuntimeError, EOFError) as error:  # truncated, garbled
-            raise pickle.UnpicklingError(
-                f'{path} could not be read as a PyTorch checkpoint '
-                f'({type(error).__name__}: {str(error).splitlines()[0]})') \
-                from None
+            raise _unreadable(path, error) from None
     try:
         found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
     except Exception as error:  # noqa: BLE001 - not a checkpoint at all
-        raise pickle.UnpicklingError(
-            f'{path} could not be read as a PyTorch checkpoint '
-            f'({type(error).__name__}: {str(error).splitlines()[0]})') \
-            from None
+        raise _unreadable(path, error) from None
     names = {_allowed_name(entry) for entry in allowed}
     unsafe = [name for name in found if name not in names]
     if not unsafe:  # allowed names, a refused value (getattr of another)
@@ -151,14 +145,27 @@ def safe_load(path: str, map_location='cpu',
         f'file, allow them: {TRUST_ENV}="{",".join(unsafe)}"')
 
 
+def _unreadable(path: str, error: BaseException) -> pickle.UnpicklingError:
+    return pickle.UnpicklingError(
+        f'{path} could not be read as a PyTorch checkpoint '
+        f'({type(error).__name__}: {str(error).splitlines()[0]})')
+
+
 def _load_on_old_torch(path: str, map_location) -> Any:
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError:
+    except (RuntimeError, EOFError) as error:  # truncated, garbled
+        raise _unreadable(path, error) from None
+    except pickle.UnpicklingError as error:
+        if 'weights only' not in str(error).lower():  # not a checkpoint
+            raise _unreadable(path, error) from None
         logging.getLogger('smile_mm').warning(
             f'torch {torch.__version__} cannot allow-list what {path} '
             'holds besides tensors, so it is loaded with full unpickling, '
             'as this torch loads by default: load only files you trust '
             '(torch >= 2.5 loads it safely)')
+    try:
         return torch.load(path, map_location=map_location,
                           weights_only=False)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as error:
+        raise _unreadable(path, error) from None

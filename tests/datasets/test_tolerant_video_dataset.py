@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from smile_mm.datasets import TolerantVideoDataset
 
-from ..conftest import write_video
+from ..conftest import sample_label, write_video
 
 
 @TRANSFORMS.register_module(force=True)
@@ -76,7 +76,7 @@ def test_unreadable_videos_are_skipped_counted_and_named(videos, log_lines):
     labels = []
     for index in range(len(dataset)):
         sample = dataset[index]  # failures are replaced by other samples
-        labels.append(int(sample['data_samples'].gt_label))
+        labels.append(int(sample_label(sample['data_samples'])))
         assert tuple(sample['inputs'].shape) == (1, 3, 4, 32, 32)
     assert dataset.num_failed == 2
     text = '\n'.join(log_lines)

@@ -5,10 +5,12 @@ import pytest
 import torch
 from mmaction.evaluation import AccMetric
 
+from ..conftest import scored_sample
+
 
 def run(metric, scores, labels):
     # labels as mmaction's format_label makes them: one-element tensors
-    samples = [dict(pred_score=torch.tensor(s), gt_label=torch.tensor([l]))
+    samples = [scored_sample(torch.tensor(s), torch.tensor([l]))
                for s, l in zip(scores, labels)]
     metric.process(None, samples)
     return metric.compute_metrics(metric.results)
@@ -32,7 +34,7 @@ def test_top1_and_mean_class_accuracy():
 def test_mean_average_precision_of_multi_label_scores():
     scores = np.array([[0.9, 0.2], [0.8, 0.7], [0.1, 0.6], [0.3, 0.4]])
     labels = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
-    samples = [dict(pred_score=torch.tensor(s), gt_label=torch.tensor(l))
+    samples = [scored_sample(torch.tensor(s), torch.tensor(l))
                for s, l in zip(scores, labels)]
     metric = AccMetric(metric_list=('mean_average_precision', ))
     metric.process(None, samples)

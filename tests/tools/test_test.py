@@ -11,7 +11,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 from tools.test import main
 
-from ..conftest import write_video
+from ..conftest import MMACTION_LABEL_DATA, write_video
 
 CONFIG = '''
 _base_ = [{runtime!r}]
@@ -75,7 +75,9 @@ def test_evaluates_and_dumps(setup, tmp_path):
     with open(dump, 'rb') as file:
         predictions = pickle.load(file)
     assert len(predictions) == 6
-    assert predictions[0]['pred_score'].shape == (3, )
+    scores = (predictions[0]['pred_scores']['item'] if MMACTION_LABEL_DATA
+              else predictions[0]['pred_score'])
+    assert scores.shape == (3, )
 
 
 def test_bad_inputs(setup, tmp_path):

@@ -98,7 +98,11 @@ strategy = dict(type='FSDPStrategy', state_dict_cfg='full',
 '''
 
 
-@pytest.mark.parametrize('sharding', ['ddp', 'fsdp'])
+@pytest.mark.parametrize('sharding', [
+    'ddp',
+    pytest.param('fsdp', marks=pytest.mark.skipif(
+        __import__('torch').__version__ < '2.1',
+        reason='FSDP on the CPU needs torch >= 2.1'))])
 def test_two_ranks_end_with_the_weights_of_one_process(tmp_path, sharding):
     """The same total batch and seed: 2 gloo ranks x 2 clips and 1 process
     x 4 clips train the same model (SeededSampler makes the samples

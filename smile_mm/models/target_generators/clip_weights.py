@@ -226,6 +226,12 @@ def _transformers_activation(path: str) -> Tuple[Optional[bool], str]:
         return None, ''
     vision = config.get('vision_config', config)
     act = vision.get('hidden_act', config.get('hidden_act'))
+    model_type = vision.get('model_type', config.get('model_type'))
+    if act is None and model_type in ('clip', 'clip_vision_model'):
+        # transformers 4 writes only what differs from the defaults, and
+        # CLIPVisionConfig's hidden_act default is 'quick_gelu'
+        return True, ("no hidden_act in its config.json: transformers' CLIP "
+                      "default, 'quick_gelu'")
     if act not in _HF_ACTIVATIONS:
         raise CLIPWeightsError(
             f'config.json beside {path} gives hidden_act={act!r}; a CLIP '
