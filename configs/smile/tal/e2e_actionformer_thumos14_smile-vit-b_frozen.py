@@ -103,6 +103,9 @@ model = dict(
             arch='base',
             img_size=224,  # 160 px windows use a resized position table
             num_frames=16,
+            # the feature map after the pretrained final LayerNorm (SMILE's
+            # decoder was trained on normed tokens); OpenTAD's VideoMAE
+            # wrapper leaves that norm out
             out_type='featmap',
             with_cp=False),
         data_preprocessor=dict(
@@ -169,8 +172,10 @@ solver = dict(
     fp16_compress=True,
     ema=True)
 optimizer = dict(type='AdamW', lr=1e-4, weight_decay=0.05, paramwise=True)
+# OpenTAD's recipe: a cosine over 100 epochs, stopped at epoch 60
+# (workflow.end_epoch), where the lr is still about 0.4x the base
 scheduler = dict(type='LinearWarmupCosineAnnealingLR', warmup_epoch=5,
-                 max_epoch=60)
+                 max_epoch=100)
 inference = dict(load_from_raw_predictions=False, save_raw_prediction=False)
 post_processing = dict(
     nms=dict(use_soft_nms=True, sigma=0.5, max_seg_num=2000,
