@@ -37,6 +37,9 @@ setup(
         'mmaction2>=1.1.0,<1.3',
         'mmpretrain>=1.2.0,<1.3',
         'decord>=0.6.0',
+        # tools/prepare_videos.py: FFmpeg with libx264 in the wheel
+        'av>=12',
+        'tqdm>=4.60',
         'open_clip_torch>=2.20',
         'numpy>=1.23.5',
         'scipy>=1.10',
