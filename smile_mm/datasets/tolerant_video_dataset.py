@@ -35,8 +35,17 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
     holds ``b * k`` clips. The pipeline must start with a video reader,
     ``SampleFrames`` (one clip) and the decoder.
 
+    The decoder reads the frames of all ``k`` clips in one pass, in
+    ascending order and each frame once, so it seeks at most once per clip
+    and never backwards. With ``clip_window=w`` every further clip starts
+    within ``w`` frames of the first one (uniformly, inside the video), so
+    that all come from one stretch of decoding after one seek; ``None``
+    (default) draws them independently over the whole video.
+
     Args:
         clips_per_video: Clips drawn from each decoded video.
+        clip_window: Largest distance, in frames, of a further clip's start
+            from the first clip's start; ``None`` for independent clips.
         max_failure_ratio: Largest tolerated share of unreadable videos.
         loading_transforms: Names of the transforms whose failure marks a
             video unreadable (default: mmaction's decoders).
@@ -46,13 +55,18 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
     def __init__(self,
                  *args,
                  clips_per_video: int = 1,
+                 clip_window: Optional[int] = None,
                  max_failure_ratio: float = 0.05,
                  loading_transforms: Optional[Sequence[str]] = None,
                  **kwargs) -> None:
         if clips_per_video < 1:
             raise ValueError(
                 f'clips_per_video must be >= 1, got {clips_per_video}')
+        if clip_window is not None and clip_window < 0:
+            raise ValueError(f'clip_window must be None (independent clips) '
+                             f'or >= 0 frames, got {clip_window}')
         self.clips_per_video = clips_per_video
+        self.clip_window = clip_window
         self._setup_failure_tolerance(max_failure_ratio, loading_transforms)
         with self._registry_scope():
             super().__init__(*args, **kwargs)
@@ -82,6 +96,17 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
                              f'draw one clip (num_clips=1), got '
                              f'{sampler.num_clips}')
 
+    def _near(self, first: np.ndarray, total: int,
+              start_index: int) -> np.ndarray:
+        """``first`` moved by a uniform shift of at most ``clip_window``
+        frames that keeps it inside the video."""
+        low = max(-self.clip_window, start_index - int(first.min()))
+        high = min(self.clip_window,
+                   start_index + total - 1 - int(first.max()))
+        if low > high:  # a clip longer than the video: as it was drawn
+            return first.copy()
+        return first + np.random.randint(low, high + 1)
+
     def transform_sample(self, info: dict) -> Any:
         if self.clips_per_video == 1:
             return super().transform_sample(info)
@@ -92,12 +117,21 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
             drawn = sampler(dict(total_frames=info['total_frames'],
                                  start_index=info['start_index']))
             frame_inds.append(drawn['frame_inds'].reshape(-1))
+        if self.clip_window is not None:
+            frame_inds = [frame_inds[0]] + [
+                self._near(frame_inds[0], info['total_frames'],
+                           info['start_index'])
+                for _ in frame_inds[1:]]
         for key, value in drawn.items():
             if key != 'frame_inds':
                 info[key] = value
-        info['frame_inds'] = np.concatenate(frame_inds)
+        # every frame once, in order: one forward pass of the decoder
+        wanted, where = np.unique(np.concatenate(frame_inds),
+                                  return_inverse=True)
+        info['frame_inds'] = wanted
         info = self.apply_guarded(decoder, info)
-        frames = info.pop('imgs')
+        decoded = info.pop('imgs')
+        frames = [decoded[i] for i in where.reshape(-1)]
         clips, start = [], 0
         for inds in frame_inds:
             clip = copy.deepcopy(info)

@@ -191,3 +191,58 @@ def test_multiple_sampling_needs_reader_sampler_decoder(videos):
     with pytest.raises(ValueError, match='num_clips=1'):
         TolerantVideoDataset(ann_file=ann, data_prefix=dict(video=root),
                              pipeline=two_clips, clips_per_video=2)
+
+
+def two_clip_dataset(tmp_path, rng, **kwargs):
+    frames = rng.integers(0, 256, (80, 32, 32, 3), dtype=np.uint8)
+    write_video(str(tmp_path / 'long.mp4'), frames)
+    (tmp_path / 'list.txt').write_text('long.mp4 0\n')
+    init_default_scope('mmaction')
+    return TolerantVideoDataset(
+        ann_file=str(tmp_path / 'list.txt'),
+        data_prefix=dict(video=str(tmp_path)),
+        pipeline=[dict(type='DecordInit'),
+                  dict(type='SampleFrames', clip_len=4, frame_interval=2,
+                       num_clips=1),
+                  dict(type='DecordDecode')],
+        clips_per_video=2, **kwargs)
+
+
+def test_clips_of_a_video_decode_in_one_ordered_pass(tmp_path, rng,
+                                                     monkeypatch):
+    import decord
+    from mmaction.datasets.transforms import DecordDecode
+    asked = []
+    original = DecordDecode.transform
+    monkeypatch.setattr(DecordDecode, 'transform', lambda self, r: asked.append(
+        r['frame_inds'].copy()) or original(self, r))
+    dataset = two_clip_dataset(tmp_path, rng)
+    reader = decord.VideoReader(str(tmp_path / 'long.mp4'))
+    np.random.seed(3)
+    for _ in range(6):
+        clips = dataset.prepare_data(0)
+        inds = asked.pop()
+        assert np.all(np.diff(inds) > 0)  # ascending, each frame once
+        assert sorted(set(np.concatenate([c['frame_inds'] for c in clips]))
+                      ) == list(inds)
+        for clip in clips:  # each clip still gets its own frames, in order
+            expected = reader.get_batch(list(clip['frame_inds'])).asnumpy()
+            assert np.array_equal(np.stack(clip['imgs']), expected)
+
+
+def test_clip_window_keeps_further_clips_near_the_first(tmp_path, rng):
+    near = two_clip_dataset(tmp_path, rng, clip_window=5)
+    np.random.seed(0)
+    shifts = []
+    for _ in range(40):
+        first, second = (c['frame_inds'] for c in near.prepare_data(0))
+        assert np.array_equal(np.diff(first), np.diff(second))
+        assert 0 <= second.min() and second.max() <= 79
+        shifts.append(int(second[0] - first[0]))
+    assert max(map(abs, shifts)) <= 5 and len(set(shifts)) > 3
+    free = two_clip_dataset(tmp_path, rng)
+    far = [abs(int(a['frame_inds'][0] - b['frame_inds'][0]))
+           for a, b in (free.prepare_data(0) for _ in range(40))]
+    assert max(far) > 5  # independent clips spread over the video
+    with pytest.raises(ValueError, match='clip_window must be None'):
+        two_clip_dataset(tmp_path, rng, clip_window=-1)
