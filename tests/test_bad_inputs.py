@@ -297,6 +297,11 @@ def test_multi_clip_samples_train_with_the_default_collate():
         losses.append(model.train_step(collate(batch), optim)['loss'])
     assert torch.isfinite(losses[0])
     torch.testing.assert_close(losses[0], losses[1], atol=1e-6, rtol=1e-5)
+    # one clip per sample through repeat_pseudo_collate: the names of the
+    # fields arrive instead of clips
+    with pytest.raises(ValueError, match="with one clip per sample "
+                       r"\(clips_per_video=1\) use collate_fn=dict"):
+        model.train_step(repeat_pseudo_collate([clip(), clip()]), optim)
 
 
 # object folders -------------------------------------------------------------

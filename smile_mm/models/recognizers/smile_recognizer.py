@@ -124,6 +124,15 @@ class SMILERecognizer(BaseModel):
         ``repeat_pseudo_collate`` gives it.
         """
         if isinstance(data, (list, tuple)) and data and all(
+                isinstance(part, str) for part in data):
+            # repeat_pseudo_collate iterated dicts: one clip per sample
+            raise ValueError(
+                f'the batch is the names {sorted(set(data))}, not clips: '
+                "collate_fn=dict(type='repeat_pseudo_collate') joins lists "
+                'of clips (clips_per_video > 1); with one clip per sample '
+                "(clips_per_video=1) use collate_fn=dict(type="
+                "'pseudo_collate')")
+        if isinstance(data, (list, tuple)) and data and all(
                 isinstance(part, dict) for part in data):
             data = {key: [item for part in data for item in part[key]]
                     for key in data[0]}
