@@ -84,12 +84,16 @@ def build_config(args: argparse.Namespace) -> Config:
                 raise ValueError(f'--amp needs optim_wrapper type '
                                  f'OptimWrapper, got {optim_wrapper}')
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            if 'dtype' in cfg.optim_wrapper:  # the config's choice stands
-                print(f'--amp: {cfg.optim_wrapper.dtype} autocast, as the '
-                      'config sets optim_wrapper.dtype')
-                cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-            else:
-                cfg.optim_wrapper.update(amp_precision())
+            dtype = cfg.optim_wrapper.get('dtype')
+            if dtype is None:
+                settings = amp_precision()
+            else:  # the config's choice stands
+                print(f'--amp: {dtype} autocast, as the config sets '
+                      'optim_wrapper.dtype')
+                settings = dict(loss_scale=dict(enabled=False) if dtype ==
+                                'bfloat16' else 'dynamic')
+            for key, value in settings.items():  # as are its other settings
+                cfg.optim_wrapper.setdefault(key, value)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

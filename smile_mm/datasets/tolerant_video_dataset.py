@@ -131,7 +131,12 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
         info['frame_inds'] = wanted
         info = self.apply_guarded(decoder, info)
         decoded = info.pop('imgs')
-        frames = [decoded[i] for i in where.reshape(-1)]
+        # a frame two clips share is copied for the second: transforms such
+        # as Flip work in place
+        frames, used = [], set()
+        for i in where.reshape(-1):
+            frames.append(decoded[i].copy() if i in used else decoded[i])
+            used.add(i)
         clips, start = [], 0
         for inds in frame_inds:
             clip = copy.deepcopy(info)

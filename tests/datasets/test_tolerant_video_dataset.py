@@ -246,3 +246,12 @@ def test_clip_window_keeps_further_clips_near_the_first(tmp_path, rng):
     assert max(far) > 5  # independent clips spread over the video
     with pytest.raises(ValueError, match='clip_window must be None'):
         two_clip_dataset(tmp_path, rng, clip_window=-1)
+
+
+def test_clips_sharing_frames_do_not_share_arrays(tmp_path, rng):
+    dataset = two_clip_dataset(tmp_path, rng, clip_window=0)  # same frames
+    np.random.seed(1)
+    first, second = dataset.prepare_data(0)
+    assert np.array_equal(first['frame_inds'], second['frame_inds'])
+    first['imgs'][0][:] = 0  # an in-place transform on one clip
+    assert second['imgs'][0].any()

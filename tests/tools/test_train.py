@@ -167,3 +167,14 @@ def test_amp_autocasts_in_bf16_where_the_gpu_has_it(tmp_path):
                                    'optim_wrapper.dtype=float16']))
     assert cfg.optim_wrapper.dtype == 'float16'
     assert cfg.optim_wrapper.loss_scale == 'dynamic'
+
+
+def test_amp_keeps_the_loss_scale_a_config_sets(tmp_path):
+    from tools.train import build_config, parse_args
+    config = write_tiny_config(tmp_path)
+    cfg = build_config(parse_args([config, '--amp', '--cfg-options',
+                                   'optim_wrapper.loss_scale=512.0']))
+    assert cfg.optim_wrapper.loss_scale == 512.0
+    cfg = build_config(parse_args([config, '--amp', '--cfg-options',
+                                   'optim_wrapper.dtype=bfloat16']))
+    assert cfg.optim_wrapper.loss_scale == dict(enabled=False)

@@ -175,10 +175,9 @@ class ImageTeacher(TargetGenerator):
     def _follow(self, device: torch.device) -> None:
         """Move to the clips' device where a wrapper left the teacher behind
         (FSDP's ``ignored_modules`` keep their device)."""
-        for tensor in self.buffers():
-            if tensor.device != device:
-                self.to(device)
-            return
+        buffer = next(self.buffers(), None)
+        if buffer is not None and buffer.device != device:
+            self.to(device)
 
     @torch.no_grad()
     def forward(self, video: Tensor) -> Tensor:
