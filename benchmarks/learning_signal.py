@@ -125,12 +125,13 @@ def still_images(videos: List[str], count: int, size: int,
     fractions = rng.random((count, 3))  # side, top, left
     out: List[Optional[np.ndarray]] = [None] * count
     for r, reader in enumerate(readers):
-        wanted = sorted({frames[i] for i in range(count) if which[i] == r})
+        members = np.flatnonzero(which == r)
+        wanted = sorted({frames[i] for i in members})
         for first in range(0, len(wanted), 32):
             chunk = wanted[first:first + 32]
             decoded = dict(zip(chunk, reader.get_batch(chunk).asnumpy()))
-            for i in range(count):
-                if which[i] != r or frames[i] not in decoded:
+            for i in members:
+                if frames[i] not in decoded:
                     continue
                 frame = decoded[frames[i]]
                 height, width = frame.shape[:2]
@@ -340,7 +341,7 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
     in percent, final training loss)."""
     recipe = finetune_recipe(scale)
     torch.manual_seed(seed)
-    cfg = copy.deepcopy(Config.fromfile(FINETUNE_MODEL).model)
+    cfg = Config.fromfile(FINETUNE_MODEL).model
     cfg.backbone.update(scale.encoder, drop_path_rate=recipe['drop_path'])
     cfg.cls_head.update(num_classes=NUM_CLASSES,
                         in_channels=SMILEVisionTransformer(
@@ -350,9 +351,12 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
     if weights is not None:
         missing, unexpected = model.backbone.load_state_dict(weights,
                                                              strict=False)
-        # fine-tuning pools through a fresh fc_norm instead of the final norm
-        assert sorted(missing) == ['fc_norm.bias', 'fc_norm.weight'], missing
-        assert sorted(unexpected) == ['norm.bias', 'norm.weight'], unexpected
+        # fine-tuning pools through a fresh fc_norm instead of the final
+        # norm; any other difference is a wrong checkpoint
+        if (sorted(missing) != ['fc_norm.bias', 'fc_norm.weight']
+                or sorted(unexpected) != ['norm.bias', 'norm.weight']):
+            raise RuntimeError(f'pretrained encoder does not fit: missing '
+                               f'{missing}, unexpected {unexpected}')
     model.to(device)
     wrapper = build_optim_wrapper(model, dict(
         type='AmpOptimWrapper' if device != 'cpu' else 'OptimWrapper',
