@@ -54,9 +54,10 @@ setup(
         'mmcv-lite': ['mmcv-lite>=2.0.0,<2.2.0'],
         # transformers: its CLIP models are the reference of the tests that
         # read transformers-layout CLIP files; pandas: OpenTAD's evaluator,
-        # which tests/protocols/test_opentad_real.py runs
+        # which tests/protocols/test_opentad_real.py runs; scikit-learn:
+        # the reference of the k-NN and linear-probe tests
         'test': ['pytest>=7', 'pytest-timeout>=2.1', 'transformers>=4.30',
-                 'pandas'],
+                 'pandas', 'scikit-learn'],
     },
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -25,7 +25,6 @@ the folder and its free space, exit status 2.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import os.path as osp
@@ -41,7 +40,7 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from smile_mm.apis import load_encoder, prepare_frame
 from smile_mm.apis.inference import MEAN, STD
 from smile_mm.datasets.annotation_list import read_path_list
-from smile_mm.fileio import safe_load, write_whole
+from smile_mm.fileio import file_digest, safe_load, write_whole
 from smile_mm.models.utils import UnknownGridError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
@@ -96,15 +95,6 @@ def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
 
 
 RECORDS = '.smile_mm'  # OUT/.smile_mm/<file>.json: what made each output
-
-
-def file_digest(path: str) -> str:
-    """sha256 of a file, read in 16 MB pieces."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as file:
-        for piece in iter(lambda: file.read(1 << 24), b''):
-            digest.update(piece)
-    return digest.hexdigest()
 
 
 def producer(args, checkpoint_digest: str, video: str) -> Dict:

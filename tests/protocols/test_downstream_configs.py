@@ -47,3 +47,23 @@ def test_config_trains_and_tests(path, tmp_path, monkeypatch):
         backbone = runner.model.backbone
         assert not backbone.training
         assert all(p.grad is None for p in backbone.parameters())
+
+
+@pytest.mark.parametrize('path', [p for p in CONFIGS if 'smile_vit-s' in p],
+                         ids=lambda p: osp.basename(p))
+def test_vit_s_configs_build_a_vit_s(path):
+    cfg = Config.fromfile(path)
+    assert cfg.model.backbone.arch == 'small'
+    assert cfg.model.cls_head.in_channels == 384
+    twin = path.replace('smile_vit-s', 'smile_vit-b')
+    assert osp.isfile(twin), 'a ViT-S config mirrors a ViT-B one'
+    # the same data and recipe as the ViT-B twin
+    base = Config.fromfile(twin)
+    assert cfg.train_dataloader == base.train_dataloader
+    assert cfg.optim_wrapper == base.optim_wrapper
+
+
+def test_linear_probing_has_vit_s_configs_for_k400_and_ssv2():
+    names = [osp.basename(p) for p in CONFIGS]
+    assert 'smile_vit-s_16x4x1_k400-linear.py' in names
+    assert 'smile_vit-s_16x2x1_ssv2-linear.py' in names

@@ -1,0 +1,116 @@
+"""A linear classifier trained on cached frozen features (paper Table 16).
+
+The end-to-end linear-probing configs run the frozen encoder over a new
+random clip of every video in every epoch. Here the encoder has run once
+over a fixed set of views per video (several temporal clips, and their
+mirror images where the protocol flips); every epoch draws one view per
+video instead, and the classifier trains with the configs' recipe: AdamW,
+cosine decay per iteration to ``min_lr``, no warm-up. Evaluation averages
+the classifier's softmax (or raw scores) over a test video's views, as
+mmaction2's recognizers do with ``average_clips``.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, List, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def _rows(features: np.ndarray, rows: np.ndarray,
+          views: np.ndarray) -> torch.Tensor:
+    """features[rows, views] read in row order (kind to a memory map)."""
+    order = np.argsort(rows, kind='stable')
+    picked = np.empty((len(rows), features.shape[-1]), np.float32)
+    picked[order] = features[rows[order], views[order]]
+    return torch.from_numpy(picked)
+
+
+def train_linear_probe(features: np.ndarray, labels: np.ndarray,
+                       head: torch.nn.Linear, epochs: int, batch_size: int,
+                       lr: float, weight_decay: float = 0.05,
+                       betas=(0.9, 0.999), min_lr: float = 1e-6,
+                       seed: int = 0, device: str = 'cpu',
+                       progress: Optional[Callable[[int, float], None]] = None
+                       ) -> List[float]:
+    """Train ``head`` in place on one random view of every video per epoch.
+
+    Args:
+        features: [N, V, C] float array (a memory map is read batch by
+            batch); rows with NaN (videos that could not be read) must
+            have been dropped.
+        labels: [N] integer classes.
+        head: The linear layer to train (its initialisation is kept).
+        epochs: Passes over the N videos.
+        batch_size: Videos per step; the last, smaller batch is kept, as
+            mmengine's default sampler keeps it.
+        lr: Peak learning rate; cosine decay to ``min_lr`` over all steps.
+        weight_decay, betas: AdamW's.
+        seed: Orders the videos and picks the views.
+        device: Where the classifier trains.
+        progress: Called after each epoch with (epoch, mean loss).
+
+    Returns:
+        The mean training loss of every epoch.
+    """
+    count, num_views = features.shape[:2]
+    if len(labels) != count:
+        raise ValueError(f'{len(labels)} labels for {count} videos')
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f'epochs ({epochs}) and batch_size ({batch_size}) '
+                         f'must be positive')
+    head.to(device).train()
+    optimizer = torch.optim.AdamW(head.parameters(), lr=lr, betas=betas,
+                                  weight_decay=weight_decay)
+    per_epoch = math.ceil(count / batch_size)
+    total = per_epoch * epochs
+    rng = np.random.default_rng(seed)
+    targets = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    history = []
+    step = 0
+    for epoch in range(epochs):
+        order = rng.permutation(count)
+        views = rng.integers(num_views, size=count)
+        losses = []
+        for start in range(0, count, batch_size):
+            rows = order[start:start + batch_size]
+            # CosineAnnealingLR per iteration (convert_to_iter_based)
+            for group in optimizer.param_groups:
+                group['lr'] = min_lr + (lr - min_lr) * 0.5 * (
+                    1 + math.cos(math.pi * step / total))
+            x = _rows(features, rows, views[rows]).to(device)
+            loss = F.cross_entropy(head(x), targets[rows].to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item() * len(rows))
+            step += 1
+        history.append(sum(losses) / count)
+        if progress is not None:
+            progress(epoch + 1, history[-1])
+    return history
+
+
+def multiview_scores(head: torch.nn.Linear, features: np.ndarray,
+                     average: str = 'prob', batch_size: int = 1024,
+                     device: str = 'cpu') -> torch.Tensor:
+    """[M, num_classes] class scores of M videos from their [M, V, C]
+    view features: the mean over views of the softmax (``'prob'``) or of
+    the raw scores (``'score'``), mmaction2's ``average_clips``."""
+    if average not in ('prob', 'score'):
+        raise ValueError(f"average must be 'prob' or 'score' (the head's "
+                         f"average_clips), got {average!r}")
+    head.to(device).eval()
+    scores = []
+    with torch.no_grad():
+        for start in range(0, len(features), batch_size):
+            chunk = torch.from_numpy(np.array(
+                features[start:start + batch_size], np.float32)).to(device)
+            logits = head(chunk)  # [B, V, K]
+            if average == 'prob':
+                logits = logits.softmax(-1)
+            scores.append(logits.mean(1).cpu())
+    return (torch.cat(scores) if scores else
+            torch.zeros(0, head.out_features))

@@ -1,0 +1,38 @@
+"""Accuracies counted by hand, and the confusion matrix over all classes."""
+import numpy as np
+import pytest
+
+from smile_mm.evaluation.classification_report import (
+    classification_metrics, save_confusion_matrix)
+
+
+def test_metrics_by_hand():
+    scores = np.zeros((6, 7))
+    top = [0, 1, 1, 3, 2, 6]          # labels 0 0 1 1 2 3
+    second = [1, 0, 4, 1, 5, 3]
+    for row, (first, other) in enumerate(zip(top, second)):
+        scores[row, first], scores[row, other] = 2.0, 1.0
+    labels = np.array([0, 0, 1, 1, 2, 3])
+    metrics = classification_metrics(scores, labels)
+    assert metrics['top1'] == pytest.approx(100 * 3 / 6)
+    # every label is within the 5 best scores but row 4's (label 2 is the top)
+    assert metrics['top5'] == pytest.approx(100.0)
+    # per class, over the classes that are labels or predictions (mmaction2's
+    # AccMetric, which the configs report): 0: 1/2, 1: 1/2, 2: 1/1, 3: 0/1,
+    # and 6, predicted but never true: 0
+    assert metrics['mean_class_accuracy'] == pytest.approx(100 * 2 / 5)
+    # when every prediction is some video's label, the plain mean per label
+    scores[5, 6] = 0.0
+    scores[5, 0] = 3.0
+    assert classification_metrics(scores, labels)[
+        'mean_class_accuracy'] == pytest.approx(100 * 2 / 4)
+
+
+def test_confusion_png_covers_absent_classes(tmp_path):
+    scores = np.eye(5)[[0, 0, 3]]
+    counts = save_confusion_matrix(scores, np.array([0, 3, 3]),
+                                   str(tmp_path / 'c.png'), 'title')
+    assert counts.shape == (5, 5)
+    assert counts[0, 0] == 1 and counts[3, 0] == 1 and counts[3, 3] == 1
+    assert counts.sum() == 3
+    assert (tmp_path / 'c.png').stat().st_size > 1000
