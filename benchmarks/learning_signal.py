@@ -9,18 +9,19 @@ same network with random weights:
 * full fine-tuning, as the paper evaluates Table 7 (the recipe of Table 17
   scaled down: mmaction2's Recognizer3D with stochastic depth and label
   smoothing, AdamW with layer-wise lr decay 0.75, linear warm-up, cosine),
-  the same number of steps for every initialisation, over still crops of
-  real clips the pretraining never saw;
+  the same number of steps for every initialisation and task, over still
+  crops of real clips the pretraining never saw (``--finetune-on real``)
+  and over black with few labels (``black:80``, 10 clips per class);
 * a linear probe of the frozen, mean-pooled features, over black
   backgrounds and over those real-clip crops.
 
 Pretraining uses pixel targets, with tube masking or trajectory masking
 (Table 4g); every run over several seeds.
 
-    python benchmarks/learning_signal.py      # cpu scale, ~80 min on 2 cores
+    python benchmarks/learning_signal.py      # cpu scale, ~2 h on 2 cores
     python benchmarks/learning_signal.py --scale gpu --device cuda
     python benchmarks/learning_signal.py --iters 20 --seeds 1 --cache "" \\
-        --finetune-epochs 1 --no-write        # smoke run, about a minute
+        --finetune-epochs 1 --no-write        # smoke run, about 2 minutes
 
 Encoders and scores are kept under --cache, so a rerun only reports; seeds
 can run in separate processes (--seed-offset) sharing one cache.
@@ -65,6 +66,7 @@ FINETUNE_MODEL = osp.join(ROOT, 'configs', '_base_', 'models',
                           'smile_vit-b_finetune.py')
 DIRECTIONS = np.array([[1, 0], [-1, 0], [0, 1], [0, -1]], float)
 NUM_CLASSES = 8  # 4 directions x 2 speeds
+PROBE_KINDS = ('black', 'real')  # linear probes: the task's backgrounds
 L2_GRID = (1e-4, 1e-3, 1e-2, 1e-1)
 RUNS = ('black-tube', 'black-traj', 'noise-tube', 'noise-traj',
         'image-tube', 'image-traj')
@@ -192,29 +194,18 @@ def _one_thread(worker: int) -> None:
     cv2.setNumThreads(1)
 
 
-def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
-             workers: int) -> Dict[str, torch.Tensor]:
-    """Train SMILE with pixel targets on objects over static backgrounds
-    (``run`` = background-masking: black, smooth noise, or the still images
-    in the folder ``images``; tube or trajectory masking); returns the
-    encoder's weights."""
+def pretraining_data(scale: Scale, run: str, images: str, count: int,
+                     packed: bool = True):
+    """The clips of a pretraining run (see :func:`pretrain`); unpacked
+    (``packed=False``) they keep ``object_masks`` and ``mask``."""
     background, masking = run.split('-')
-    torch.manual_seed(seed)
-    np.random.seed(seed)
-    iters, batch, frames, size = (scale.iters, scale.batch, scale.frames,
-                                  scale.size)
-    model = MODELS.build(dict(
-        type='SMILERecognizer',
-        backbone=dict(type='MaskedVideoViT', **scale.encoder),
-        neck=dict(type='VideoMAEDecoder', **scale.decoder),
-        head=dict(type='CLIPTargetHead'),
-        target_generator=dict(type='PixelTarget')))
-    model.init_weights()
-    model.to(device)
+    frames, size = scale.frames, scale.size
     side = size * 9 // 8  # RandomResizedCrop, then Resize to size
-    dataset = DATASETS.build(dict(
+    pack = [dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='PackActionInputs', algorithm_keys=('mask', ))]
+    return DATASETS.build(dict(
         type='StaticClipDataset', background=background, noise_cell=4,
-        num_samples=None if background == 'image' else iters * batch,
+        num_samples=None if background == 'image' else count,
         frame_size=(side, side), data_prefix=dict(img=images),
         pipeline=[
             dict(type='LoadStaticClip', clip_len=frames),
@@ -225,9 +216,50 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
             dict(type='TubeTrajectoryMaskGenerator',
                  input_size=(frames, size, size), mask_ratio=0.75,
                  trajectory_masking=masking == 'traj'),
-            dict(type='FormatShape', input_format='NCTHW'),
-            dict(type='PackActionInputs', algorithm_keys=('mask', )),
-        ]))
+        ] + (pack if packed else [])))
+
+
+def object_share(scale: Scale, run: str, images: str,
+                 count: int = 256) -> Tuple[float, float]:
+    """Of the masked tokens of ``count`` pretraining clips: the share that
+    holds any object pixel, and the share of their pixels that are object
+    pixels. Over black, every other pixel of a masked token is known (0);
+    over noise, a tube's background is never visible, so roughly that pixel
+    share bounds what a pixel loss can learn."""
+    dataset = pretraining_data(scale, run, images, count, packed=False)
+    tubelet, patch = 2, 16
+    touched = pixels = 0.0
+    for index in range(count):
+        sample = dataset[(index % len(dataset), 99 * 10**7 + index)]
+        objects = sample['object_masks'].any(0).astype(np.float32)
+        frames, height, width = objects.shape
+        share = objects.reshape(frames // tubelet, tubelet,
+                                height // patch, patch, width // patch,
+                                patch).mean((1, 3, 5))
+        mask = np.asarray(sample['mask'], bool).reshape(share.shape)
+        touched += (share[mask] > 0).mean()
+        pixels += share[mask].mean()
+    return touched / count * 100, pixels / count * 100
+
+
+def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
+             workers: int) -> Dict[str, torch.Tensor]:
+    """Train SMILE with pixel targets on objects over static backgrounds
+    (``run`` = background-masking: black, smooth noise, or the still images
+    in the folder ``images``; tube or trajectory masking); returns the
+    encoder's weights."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    iters, batch = scale.iters, scale.batch
+    model = MODELS.build(dict(
+        type='SMILERecognizer',
+        backbone=dict(type='MaskedVideoViT', **scale.encoder),
+        neck=dict(type='VideoMAEDecoder', **scale.decoder),
+        head=dict(type='CLIPTargetHead'),
+        target_generator=dict(type='PixelTarget')))
+    model.init_weights()
+    model.to(device)
+    dataset = pretraining_data(scale, run, images, iters * batch)
     # the dataset takes (index, seed) keys: each sample's randomness is
     # fixed by its key, whatever the worker that draws it
     keys = [(i % len(dataset), seed * 10**7 + i) for i in range(iters * batch)]
@@ -372,9 +404,11 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
         group['initial_lr'] = group['lr']
     clips, labels = train
     labels = torch.from_numpy(labels)
-    batch = recipe['batch']
+    batch = min(recipe['batch'], len(clips))
     per_epoch = len(clips) // batch
-    steps = per_epoch * recipe['epochs']
+    # epochs count passes over the probe's training clips: every task, of
+    # any size, fine-tunes for the same steps
+    steps = scale.train_clips // recipe['batch'] * recipe['epochs']
     warmup = max(int(steps * recipe['warmup']), 1)
     generator = torch.Generator().manual_seed(seed)
     model.train()
@@ -410,6 +444,25 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
 
 
 # ------------------------------------------------------------------ reporting
+def _read_scores(path: Optional[str]) -> dict:
+    """One initialisation's scores: linear probes under ``'black'`` and
+    ``'real'``, fine-tuning under ``'finetune'``: {recipe as JSON: {task
+    (``--finetune-on`` spec): accuracy}}, so that runs with other recipes
+    keep theirs."""
+    if not path or not osp.isfile(path):
+        return {'finetune': {}}
+    with open(path) as file:
+        result = json.load(file)
+    if 'finetune_recipe' in result:  # the earlier, one-recipe layout
+        old = {'real': result.pop('finetune', None),
+               'black': result.pop('finetune_black', None)}
+        result['finetune'] = {json.dumps(result.pop('finetune_recipe'),
+                                         sort_keys=True):
+                              {k: v for k, v in old.items() if v is not None}}
+    result.setdefault('finetune', {})
+    return result
+
+
 def _spread(values: List[float]) -> str:
     return (f'{np.mean(values):.1f} +- {np.std(values):.1f}'
             if values else 'not run')
@@ -433,6 +486,13 @@ def main() -> int:
                         "scale's)")
     parser.add_argument('--finetune-epochs', type=int,
                         help="fine-tuning epochs (default: the scale's)")
+    parser.add_argument('--finetune-on', default='real,black:80',
+                        help='fine-tuning tasks, comma-separated, each a '
+                        'background (real or black) and optionally :N '
+                        "training clips (default: the probe's; fewer are "
+                        "the first of the probe's, classes balanced; more "
+                        'a larger set of their own); every task takes the '
+                        'same steps')
     parser.add_argument('--no-finetune', action='store_true',
                         help='linear probe only')
     parser.add_argument('--videos', default=DEFAULT_VIDEOS,
@@ -461,6 +521,14 @@ def main() -> int:
     scale.iters = args.iters or scale.iters
     scale.finetune_epochs = args.finetune_epochs or scale.finetune_epochs
     scale.finetune_lr = args.finetune_lr or scale.finetune_lr
+    finetune_on = {}  # task name -> (background, clips or None)
+    for spec in (spec for spec in args.finetune_on.split(',') if spec):
+        background, _, clips = spec.partition(':')
+        if background not in PROBE_KINDS or (clips and (
+                not clips.isdigit() or int(clips) < NUM_CLASSES)):
+            parser.error(f'--finetune-on {spec}: use real or black, '
+                         f'optionally :N with N >= {NUM_CLASSES} clips')
+        finetune_on[spec] = (background, int(clips) if clips else None)
     runs = [run for run in args.runs.split(',') if run]
     unknown = [run for run in runs if run not in RUNS]
     if unknown:
@@ -482,6 +550,17 @@ def main() -> int:
         tasks[background] = (
             motion_task(scale, scale.train_clips, 1, source),
             motion_task(scale, scale.test_clips, 2, source))
+    # fine-tuning trains on the probe's clips (or the first of them), or on
+    # a larger set of its own; it tests on the probe's test clips
+    tuning = {}
+    for spec, (background, clips) in finetune_on.items():
+        (train_x, train_y), test = tasks[background]
+        if clips and clips > scale.train_clips:
+            tuning[spec] = (motion_task(
+                scale, clips, 3,
+                probe_videos if background == 'real' else None), test)
+        else:
+            tuning[spec] = ((train_x[:clips], train_y[:clips]), test)
     print(f'motion task: {scale.train_clips} train / {scale.test_clips} '
           f'test clips over black and real backgrounds, {NUM_CLASSES} '
           f'classes ({time.perf_counter() - start:.0f} s)', flush=True)
@@ -495,26 +574,29 @@ def main() -> int:
 
     tag = f'{args.scale}_{scale.iters}it'
     recipe = finetune_recipe(scale)
+    recipe_key = json.dumps(recipe, sort_keys=True)
     names = ['random init'] + runs
+    kinds = [f'ft:{spec}' for spec in finetune_on] + list(PROBE_KINDS)
     scores: Dict[Tuple[str, str], List[float]] = {
-        (name, kind): [] for name in names
-        for kind in ('finetune', 'black', 'real')}
+        (name, kind): [] for name in names for kind in kinds}
     retrained = 0
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     for seed in seeds:
         for name in names:
             stem = osp.join(args.cache, f'{tag}_seed{seed}_{name}'.replace(
                 ' ', '_')) if args.cache else None
-            result = {}
-            if stem and osp.isfile(stem + '.json'):
-                with open(stem + '.json') as file:
-                    result = json.load(file)
+            result = _read_scores(stem + '.json' if stem else None)
+            tuned = result['finetune'].setdefault(recipe_key, {})
             if args.report_only:
-                for kind in ('finetune', 'black', 'real'):
-                    if kind in result and (kind != 'finetune' or result.get(
-                            'finetune_recipe') == recipe):
+                for kind in PROBE_KINDS:
+                    if kind in result:
                         scores[name, kind].append(result[kind])
+                for spec in finetune_on:
+                    if spec in tuned:
+                        scores[name, f'ft:{spec}'].append(tuned[spec])
                 continue
+            missing = [] if args.no_finetune else [
+                spec for spec in finetune_on if spec not in tuned]
             if name == 'random init':
                 torch.manual_seed(100 + seed)
                 encoder = SMILEVisionTransformer(out_type='mean',
@@ -524,8 +606,7 @@ def main() -> int:
             elif stem and osp.isfile(stem + '.pth'):
                 weights = torch.load(stem + '.pth')
                 print(f'seed {seed}: {name}: encoder from {stem}.pth')
-            elif 'black' in result and (args.no_finetune or result.get(
-                    'finetune_recipe') == recipe):
+            elif all(kind in result for kind in PROBE_KINDS) and not missing:
                 weights = None  # everything needed is in the scores
             else:
                 print(f'seed {seed}: pretraining {name}', flush=True)
@@ -535,36 +616,33 @@ def main() -> int:
                 if stem:
                     os.makedirs(args.cache, exist_ok=True)
                     torch.save(weights, stem + '.pth')
-            if 'black' not in result:
-                for background, ((train_x, train_y), (test_x, test_y)) in \
-                        tasks.items():
-                    result[background], l2 = linear_probe(
-                        features(scale, weights, train_x, args.device),
-                        train_y,
-                        features(scale, weights, test_x, args.device),
-                        test_y)
-                    print(f'seed {seed}: {name}: linear probe, '
-                          f'{background} backgrounds: '
-                          f'{result[background]:.1f} % (L2 {l2:g})',
-                          flush=True)
-            if not args.no_finetune and result.get(
-                    'finetune_recipe') != recipe:
+            for background, ((train_x, train_y), (test_x, test_y)) in \
+                    tasks.items():
+                if background in result:
+                    continue
+                result[background], l2 = linear_probe(
+                    features(scale, weights, train_x, args.device), train_y,
+                    features(scale, weights, test_x, args.device), test_y)
+                print(f'seed {seed}: {name}: linear probe, {background} '
+                      f'backgrounds: {result[background]:.1f} % (L2 {l2:g})',
+                      flush=True)
+            for spec in missing:
                 began = time.perf_counter()
-                result['finetune'], loss = finetune(
+                tuned[spec], loss = finetune(
                     scale, None if name == 'random init' else weights,
-                    *tasks['real'], seed, args.device)
-                result['finetune_recipe'] = recipe
-                print(f'seed {seed}: {name}: fine-tuned, real backgrounds: '
-                      f'{result["finetune"]:.1f} % (final loss {loss:.3f}, '
+                    *tuning[spec], seed, args.device)
+                print(f'seed {seed}: {name}: fine-tuned, {spec}: '
+                      f'{tuned[spec]:.1f} % (final loss {loss:.3f}, '
                       f'{time.perf_counter() - began:.0f} s)', flush=True)
             if stem:
                 os.makedirs(args.cache, exist_ok=True)
                 with open(stem + '.json', 'w') as file:
-                    json.dump(result, file)
-            for kind in ('finetune', 'black', 'real'):
-                if kind in result:
-                    scores[name, kind].append(result[kind])
-    stills.cleanup()
+                    json.dump(result, file, indent=1)
+            for kind in PROBE_KINDS:
+                scores[name, kind].append(result[kind])
+            for spec in finetune_on:
+                if spec in tuned:
+                    scores[name, f'ft:{spec}'].append(tuned[spec])
     minutes = (time.perf_counter() - start) / 60
 
     rows = []
@@ -572,15 +650,19 @@ def main() -> int:
         label = name if name == 'random init' else 'pixels, ' + name.replace(
             '-', ' + ').replace('traj', 'trajectory')
         rows.append([label] + [
-            text for kind in ('finetune', 'black', 'real')
+            text for kind in kinds
             for text in (_spread(scores[name, kind]),
                          _per_seed(scores[name, kind]))])
-    row = ['frame differences per patch, no encoder', '-', '-']
+    row = ['frame differences per patch, no encoder'] + ['-'] * (
+        2 * len(finetune_on))
     for (train_x, train_y), (test_x, test_y) in tasks.values():
         accuracy, _ = linear_probe(frame_differences(train_x), train_y,
                                    frame_differences(test_x), test_y)
         row += [f'{accuracy:.1f}', '(deterministic)']
     rows.append(row)
+    steps = scale.train_clips // recipe['batch'] * recipe['epochs']
+    shares = {run: object_share(scale, run, stills.name) for run in runs}
+    stills.cleanup()
     notes = (
         f'{scale.note} (tubelets of 2x16x16, mask ratio 0.75); '
         f'{scale.iters} iterations of {scale.batch} clips per pretraining '
@@ -589,22 +671,30 @@ def main() -> int:
         f'{scale.test_clips} clips of an object from a bank the pretraining '
         f'never saw moving in a straight line; {NUM_CLASSES} classes (4 '
         f'directions x 2 speeds, chance {100 / NUM_CLASSES:.1f} %). '
-        f'Fine-tuning: over still crops of real clips the pretraining never '
-        f'saw; mmaction2 Recognizer3D (fresh fc_norm on mean-pooled tokens, '
-        f'TimeSformerHead), AdamW lr {recipe["lr"]:g} (Table 17\'s base '
-        f'lr, not scaled to the batch), '
+        f'Fine-tuning, on the same motion task over still crops of real '
+        f'clips the pretraining never saw and over black, with the '
+        f'training clips of each column: mmaction2 Recognizer3D (fresh '
+        f'fc_norm on mean-pooled tokens, TimeSformerHead), AdamW lr '
+        f'{recipe["lr"]:g} (Table 17\'s base lr, not scaled to the batch), '
         f'weight decay 0.05, layer decay 0.75, batch {recipe["batch"]}, '
-        f'{recipe["epochs"]} epochs with the first eighth warm-up and '
+        f'{steps} steps (= {recipe["epochs"]} epochs of '
+        f'{scale.train_clips} clips) with the first eighth warm-up and '
         f'cosine to 1e-6, label smoothing 0.1, stochastic depth 0.1, no '
         f'augmentation (a flip changes the label); the same steps for every '
-        f'initialisation. Linear probe: logistic regression (L2 chosen on a '
+        f'task and initialisation. Linear probe: logistic regression (L2 '
+        f'chosen on a '
         f'validation quarter) on the frozen, mean-pooled features, over '
         f'black backgrounds and over the real-clip crops. Mean +- standard '
         f'deviation over {args.seeds} seeds (pretraining, random init and '
         f'fine-tuning order). The last row probes raw frame differences '
         f'kept per patch: the task is linearly solvable where positions are '
         f'kept. This run: {minutes:.0f} min on {args.device}, {retrained} '
-        f'pretraining run(s) in it (the others read from --cache).')
+        f'pretraining run(s) in it (the others read from --cache).' +
+        ''.join(f' {run}: of the masked tokens, {touched:.0f} % hold object '
+                f'pixels and {share:.0f} % of their pixels are object pixels '
+                f'(the rest is background: known over black, never seen '
+                f'under a tube over noise).'
+                for run, (touched, share) in shares.items()))
     for row in rows:
         print(' | '.join(row))
     print(notes)
@@ -616,8 +706,14 @@ def main() -> int:
         print(record(section, f'Learning signal ({args.scale} scale): '
                      'fine-tuning and linear probe on a held-out motion task',
                      command,
-                     ['initialisation', 'fine-tuned, real backgrounds %',
-                      'per seed', 'linear probe, black %', 'per seed',
+                     ['initialisation'] + [
+                         text for spec, (background, clips)
+                         in finetune_on.items()
+                         for text in (
+                             f'fine-tuned, {background} backgrounds, '
+                             f'{clips or scale.train_clips} clips %',
+                             'per seed')] +
+                     ['linear probe, black %', 'per seed',
                       'linear probe, real %', 'per seed'], rows, notes))
     return 0
 
