@@ -1,8 +1,15 @@
 # SMILE pretraining clips from Kinetics-400 (paper section F.3, Table 18):
 # 16 frames at 224x224, temporal stride 4, MultiScaleCrop and flip; objects are
 # overlaid after the last geometric transform, then tube + trajectory masking.
-data_root = 'data/kinetics400/videos_train'
-ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
+# Videos prepared for random access by tools/prepare_videos.py (320 px short
+# side, a keyframe every 16 frames; README "Preparing videos for random
+# access"), with the list it writes. The downloaded videos work as they are,
+# at several times the loading cost per clip (benchmarks/RESULTS.md,
+# data_throughput):
+#   data_root = 'data/kinetics400/videos_train'
+#   ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
+data_root = 'data/kinetics400/videos_train_320'
+ann_file_train = 'data/kinetics400/videos_train_320/videos.txt'
 
 clip_len = 16
 frame_interval = 4  # F.3: stride 4 on K400

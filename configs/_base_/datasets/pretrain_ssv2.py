@@ -2,8 +2,10 @@
 # temporal stride 2 and no flip (left/right matters in SSv2).
 _base_ = ['./pretrain_k400.py']
 
-data_root = 'data/sthv2/videos'
-ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
+# prepared by tools/prepare_videos.py as pretrain_k400.py says; as
+# downloaded: data/sthv2/videos with data/sthv2/sthv2_train_list_videos.txt
+data_root = 'data/sthv2/videos_320'
+ann_file_train = 'data/sthv2/videos_320/videos.txt'
 frame_interval = 2  # F.3: stride 2 on SSv2
 
 train_pipeline = [
