@@ -27,7 +27,8 @@ reaches ``tools/train.py``. In three steps:
 Outputs in WORK_DIR: ``results.json`` (top-1, top-5 and mean class
 accuracy of both, the recipe, the counts, the timings),
 ``confusion_linear.png``, ``confusion_knn.png``, the test videos' class
-scores (``scores_linear.npy``, ``scores_knn.npy``, in list order) and
+scores (``scores_linear.npy``, ``scores_knn.npy``: in list order, without
+the videos ``results.json`` lists as failed) and
 ``linear_probe.pth``:
 the encoder with the trained classifier, a checkpoint of the config's own
 model that ``tools/test.py CONFIG WORK_DIR/linear_probe.pth`` evaluates.
@@ -41,8 +42,10 @@ import copy
 import json
 import os
 import os.path as osp
+import re
 import sys
 import time
+from collections import OrderedDict
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -56,7 +59,8 @@ from tqdm import tqdm
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmaction.registry import DATASETS, MODELS
-from smile_mm.evaluation.cached_linear_probe import (multiview_scores,
+from smile_mm.evaluation.cached_linear_probe import (RowSubset,
+                                                     multiview_scores,
                                                      train_linear_probe)
 from smile_mm.evaluation.classification_report import (
     classification_metrics, save_confusion_matrix)
@@ -74,11 +78,14 @@ def _plain(value):
     return value
 
 
-def _find(pipeline: List[dict], kind: str, config: str) -> dict:
-    steps = [step for step in pipeline if step['type'] == kind]
+SAMPLERS = ('SampleFrames', 'UniformSample')  # take num_clips, test_mode
+
+
+def _sampler(pipeline: List[dict], config: str) -> dict:
+    steps = [step for step in pipeline if step['type'] in SAMPLERS]
     if len(steps) != 1:
-        raise ValueError(f'{config}: the pipeline needs exactly one {kind} '
-                         f'step, found {len(steps)}')
+        raise ValueError(f'{config}: the validation pipeline needs exactly '
+                         f'one of {SAMPLERS}, found {len(steps)}')
     return steps[0]
 
 
@@ -86,16 +93,20 @@ def train_views_dataset(cfg, train_clips: int, config: str) -> dict:
     """The training set through the validation pipeline, with
     ``train_clips`` evenly spaced clips per video."""
     pipeline = copy.deepcopy(cfg.val_dataloader.dataset.pipeline)
-    _find(pipeline, 'SampleFrames', config).update(num_clips=train_clips,
-                                                   test_mode=True)
+    _sampler(pipeline, config).update(num_clips=train_clips, test_mode=True)
     dataset = copy.deepcopy(cfg.train_dataloader.dataset)
     dataset.update(pipeline=pipeline, test_mode=True)
     return dataset
 
 
-def flips_in_training(cfg) -> bool:
-    return any(step['type'] == 'Flip' and step.get('flip_ratio', 0.5) > 0
-               for step in cfg.train_dataloader.dataset.pipeline)
+def flips_in_training(cfg, config: str) -> bool:
+    flips = [step for step in cfg.train_dataloader.dataset.pipeline
+             if step['type'] == 'Flip' and step.get('flip_ratio', 0.5) > 0]
+    if any(step.get('flip_label_map') for step in flips):
+        raise ValueError(f'{config}: Flip with flip_label_map (mirroring '
+                         'changes the label) is not supported by the cached '
+                         'probe; use the end-to-end config')
+    return bool(flips)
 
 
 def recipe_of(cfg, batch_size: Optional[int], epochs: Optional[int],
@@ -103,16 +114,25 @@ def recipe_of(cfg, batch_size: Optional[int], epochs: Optional[int],
     """The config's linear-probing recipe, for ``batch_size`` videos per
     step (default: the config's total batch)."""
     optimizer = cfg.optim_wrapper.optimizer
-    if optimizer.type not in ('AdamW', 'Adam', 'SGD'):
-        raise ValueError(f'{config}: optimizer {optimizer.type} is not '
-                         'supported here; linear probing configs use AdamW')
+    unsupported = [key for key in ('paramwise_cfg', 'clip_grad')
+                   if cfg.optim_wrapper.get(key)]
+    if optimizer.type != 'AdamW' or unsupported:
+        raise ValueError(
+            f'{config}: optimizer {optimizer.type} with {unsupported or "no"}'
+            ' extra settings; the cached probe trains as the linear-probing '
+            'configs do: plain AdamW (Table 16)')
+    epochs = int(epochs or cfg.train_cfg.max_epochs)
     schedulers = cfg.get('param_scheduler') or []
     schedulers = [schedulers] if isinstance(schedulers, dict) else schedulers
-    if [s['type'] for s in schedulers] != ['CosineAnnealingLR']:
+    cosine = schedulers[0] if len(schedulers) == 1 else {}
+    if (cosine.get('type') != 'CosineAnnealingLR' or cosine.get('begin', 0)
+            or cosine.get('eta_min_ratio') is not None
+            or cosine.get('T_max', cfg.train_cfg.max_epochs) != cosine.get(
+                'end', cfg.train_cfg.max_epochs)):
         raise ValueError(
             f'{config}: param_scheduler {[s["type"] for s in schedulers]} '
             'is not supported here; the cached probe follows one '
-            'CosineAnnealingLR over all epochs (Table 16)')
+            'CosineAnnealingLR from the first to the last epoch (Table 16)')
     scale = cfg.get('auto_scale_lr') or {}
     base = int(scale.get('base_batch_size') or
                cfg.train_dataloader.batch_size)
@@ -123,8 +143,7 @@ def recipe_of(cfg, batch_size: Optional[int], epochs: Optional[int],
                 batch_size=batch,
                 weight_decay=float(optimizer.get('weight_decay', 0.0)),
                 betas=list(optimizer.get('betas', (0.9, 0.999))),
-                min_lr=float(schedulers[0].get('eta_min', 0.0)),
-                epochs=int(epochs or cfg.train_cfg.max_epochs))
+                min_lr=float(cosine.get('eta_min', 0.0)), epochs=epochs)
 
 
 class Encoder:
@@ -156,8 +175,17 @@ def load_model(cfg, checkpoint: str):
     model.init_weights()
     state = _load_checkpoint(checkpoint, map_location='cpu')
     state = state.get('state_dict', state)
+    # as load_from: without a DataParallel 'module.' prefix
+    metadata = getattr(state, '_metadata', None)
+    state = OrderedDict((re.sub(r'^module\.', '', key), value)
+                        for key, value in state.items())
+    if metadata is not None:
+        state._metadata = OrderedDict(
+            (re.sub(r'^module\.?', '', key), value)
+            for key, value in metadata.items())
     backbone = {key for key in state if key.startswith('backbone.')}
-    wanted = {f'backbone.{key}' for key in model.backbone.state_dict()}
+    wanted = {f'backbone.{key}'
+              for key, _ in model.backbone.named_parameters()}
     missing = sorted(wanted - backbone)
     if missing:
         raise ValueError(
@@ -186,12 +214,24 @@ def _cache(name, folder, encode, dataset_cfg, wanted, flip, args):
     return loaded, time.perf_counter() - start
 
 
+def _data_record(dataset) -> Dict:
+    """The dataset config and the sha256 of its annotation list (a list
+    rewritten in place is another dataset)."""
+    ann_file = dataset.get('ann_file')
+    return dict(dataset=_plain(dataset), ann_file_sha256=file_digest(
+        ann_file) if ann_file and osp.isfile(ann_file) else None)
+
+
 def _readable(features, labels, manifest, name):
+    """The rows of the videos that could be read (a :class:`RowSubset`
+    of the memory map when some could not) and their labels."""
     failed = sorted(int(index) for index in manifest['failed'])
-    keep = np.setdiff1d(np.arange(len(labels)), failed)
     for index in failed:
         print(f'  {name}: left out: {manifest["failed"][str(index)]}')
-    return features, labels, keep
+    if not failed:
+        return features, labels
+    keep = np.setdiff1d(np.arange(len(labels)), failed)
+    return RowSubset(features, keep), labels[keep]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -243,28 +283,22 @@ def main(argv: Optional[List[str]] = None) -> int:
     model = load_model(cfg, args.checkpoint)
     encode = Encoder(model, args.device)
     digest = file_digest(args.checkpoint)
-    flip = flips_in_training(cfg)
+    flip = flips_in_training(cfg, args.config)
     made_by = dict(checkpoint_sha256=digest,
                    model=_plain(cfg.model.backbone),
+                   neck=_plain(cfg.model.get('neck')),
                    data_preprocessor=_plain(cfg.model.data_preprocessor))
     train_cfg = train_views_dataset(cfg, args.train_clips, args.config)
     test_cfg = cfg[split].dataset
     (train_x, train_y, train_m), train_s = _cache(
         'train', osp.join(work_dir, 'features', 'train'), encode, train_cfg,
-        dict(made_by, dataset=_plain(train_cfg), flip=flip), flip, args)
+        dict(made_by, **_data_record(train_cfg), flip=flip), flip, args)
     (test_x, test_y, test_m), test_s = _cache(
         args.split, osp.join(work_dir, 'features', args.split), encode,
-        test_cfg, dict(made_by, dataset=_plain(test_cfg), flip=False), False,
+        test_cfg, dict(made_by, **_data_record(test_cfg), flip=False), False,
         args)
-    train_x, train_y, train_keep = _readable(train_x, train_y, train_m,
-                                             'train')
-    test_x, test_y, test_keep = _readable(test_x, test_y, test_m,
-                                          args.split)
-    train_x = np.asarray(train_x[train_keep]) if len(train_keep) < len(
-        train_y) else train_x
-    test_x = np.asarray(test_x[test_keep]) if len(test_keep) < len(
-        test_y) else test_x
-    train_y, test_y = train_y[train_keep], test_y[test_keep]
+    train_x, train_y = _readable(train_x, train_y, train_m, 'train')
+    test_x, test_y = _readable(test_x, test_y, test_m, args.split)
 
     head = model.cls_head
     classifier = getattr(head, 'fc_cls', None)
@@ -275,6 +309,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise ValueError(f'the head reads {classifier.in_features} features '
                          f'but the encoder gives {train_x.shape[-1]}: set '
                          'model.cls_head.in_channels')
+    average = getattr(head, 'average_clips', 'prob')
+    if average not in ('prob', 'score') or getattr(
+            head, 'dropout_ratio', 0) or len(list(head.parameters())) != 2:
+        raise ValueError(
+            f'{type(head).__name__} (average_clips={average!r}, dropout '
+            f'{getattr(head, "dropout_ratio", 0)}): the cached probe trains '
+            "the head's one linear layer without dropout and averages test "
+            "views by 'prob' or 'score', as the linear-probing configs do")
     if max(train_y.max(), test_y.max()) >= classifier.out_features:
         raise ValueError(
             f'labels go up to {max(train_y.max(), test_y.max())} but the '
@@ -291,9 +333,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             tuple(recipe['betas']), recipe['min_lr'], args.seed,
             args.device, progress=lambda epoch, loss: (
                 bar.update(1), bar.set_postfix(loss=f'{loss:.4f}')))
-    linear_scores = multiview_scores(
-        classifier, test_x, getattr(head, 'average_clips', 'prob') or
-        'prob', device=args.device).numpy()
+    linear_scores = multiview_scores(classifier, test_x, average,
+                                     device=args.device).numpy()
     linear_s = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -306,8 +347,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     k = min(args.knn_k, len(train_y))
     knn_scores = weighted_knn_scores(
-        pooled(train_x), torch.from_numpy(train_y), pooled(test_x),
-        classifier.out_features, k, args.knn_temperature).numpy()
+        pooled(train_x).to(args.device),
+        torch.from_numpy(train_y).to(args.device),
+        pooled(test_x).to(args.device), classifier.out_features, k,
+        args.knn_temperature).cpu().numpy()
     knn_s = time.perf_counter() - start
 
     results = dict(

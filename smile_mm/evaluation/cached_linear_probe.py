@@ -19,6 +19,27 @@ import torch
 import torch.nn.functional as F
 
 
+class RowSubset:
+    """Some rows of an [N, V, C] array, read only when indexed (a memory map
+    stays on disk): the videos that could be read, when some could not."""
+
+    def __init__(self, array, rows) -> None:
+        self.array = array
+        self.rows = np.asarray(rows, np.int64)
+
+    @property
+    def shape(self) -> tuple:
+        return (len(self.rows), ) + tuple(self.array.shape[1:])
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # (rows, views)
+            return self.array[(self.rows[key[0]], ) + tuple(key[1:])]
+        return self.array[self.rows[key]]
+
+
 def _rows(features: np.ndarray, rows: np.ndarray,
           views: np.ndarray) -> torch.Tensor:
     """features[rows, views] read in row order (kind to a memory map)."""
@@ -39,8 +60,8 @@ def train_linear_probe(features: np.ndarray, labels: np.ndarray,
 
     Args:
         features: [N, V, C] float array (a memory map is read batch by
-            batch); rows with NaN (videos that could not be read) must
-            have been dropped.
+            batch), or a :class:`RowSubset` of one; rows with NaN (videos
+            that could not be read) must have been left out.
         labels: [N] integer classes.
         head: The linear layer to train (its initialisation is kept).
         epochs: Passes over the N videos.

@@ -18,8 +18,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
 
+from ..datasets.failure_tolerance import UnreadableSample
 from ..fileio import write_whole
 
 FEATURES, LABELS, MANIFEST = 'features.npy', 'labels.npy', 'manifest.json'
@@ -39,7 +39,10 @@ def load_cache(folder: str, wanted: Dict
     try:
         with open(path) as file:
             manifest = json.load(file)
-        if _canonical(manifest.get('produced_by')) != _canonical(wanted):
+        # compared as JSON gives them back (integer keys become strings)
+        if not isinstance(manifest, dict) or _canonical(
+                manifest.get('produced_by')) != _canonical(
+                    json.loads(_canonical(wanted))):
             return None
         features = np.load(osp.join(folder, FEATURES), mmap_mode='r')
         labels = np.load(osp.join(folder, LABELS))
@@ -53,21 +56,34 @@ def load_cache(folder: str, wanted: Dict
 
 class _Guarded(torch.utils.data.Dataset):
     """``(index, packed sample or None, error message or None)``: a video
-    that cannot be read is reported, not raised."""
+    that cannot be read is reported, not raised. Datasets that tell
+    unreadable files from other errors (smile_mm's tolerant datasets) raise
+    the other errors: they are bugs, not bad videos."""
 
     def __init__(self, dataset) -> None:
         self.dataset = dataset
+        self.tells = hasattr(dataset, 'transform_sample') and hasattr(
+            dataset, 'apply_guarded')
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, index: int):
         try:
-            packed = self.dataset.prepare_data(index)
+            if self.tells:
+                packed = self.dataset.transform_sample(
+                    self.dataset.get_data_info(index))
+            else:
+                packed = self.dataset.prepare_data(index)
             if packed is None:
                 raise RuntimeError('the pipeline returned None')
             return index, packed, None
+        except UnreadableSample as failure:
+            return index, None, (f'{type(failure.error).__name__}: '
+                                 f'{failure.error}')
         except Exception as error:  # noqa: BLE001 - reported per video
+            if self.tells:
+                raise
             return index, None, f'{type(error).__name__}: {error}'
 
 
@@ -147,9 +163,14 @@ def extract_features(encode: Callable[[List[dict]], torch.Tensor], dataset,
             if good:
                 samples = [packed for _, packed in good]
                 views = samples[0]['inputs'].shape[0]
-                if any(s['inputs'].shape[0] != views for s in samples):
-                    raise ValueError('videos of one dataset gave different '
-                                     'numbers of views')
+                expected = (views if features is None else
+                            features.shape[1] // (2 if flip else 1))
+                counts = sorted({s['inputs'].shape[0] for s in samples})
+                if counts != [expected]:
+                    raise ValueError(
+                        f'videos of one dataset gave {counts} views, '
+                        f'expected {expected} for every video: the '
+                        'pipeline must give each video the same views')
                 encoded = [encode(samples)]
                 if flip:
                     mirrored = [dict(s, inputs=s['inputs'].flip(-1))

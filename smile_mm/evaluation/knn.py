@@ -48,7 +48,9 @@ def weighted_knn_scores(train: torch.Tensor, train_labels: torch.Tensor,
     for start in range(0, len(test), chunk):
         similarity = test[start:start + chunk] @ train.T
         top, index = similarity.topk(k, dim=1)
+        # exp((s - s_max) / T): the same votes after normalising, no overflow
+        weights = ((top - top[:, :1]) / temperature).exp()
         votes = torch.zeros(len(top), num_classes, device=train.device)
-        votes.scatter_add_(1, train_labels[index], (top / temperature).exp())
+        votes.scatter_add_(1, train_labels[index], weights)
         scores.append(votes / votes.sum(1, keepdim=True))
     return torch.cat(scores) if scores else torch.zeros(0, num_classes)

@@ -12,11 +12,16 @@ def test_metrics_by_hand():
     second = [1, 0, 4, 1, 5, 3]
     for row, (first, other) in enumerate(zip(top, second)):
         scores[row, first], scores[row, other] = 2.0, 1.0
+    # row 2's label (1) is its top score; make row 3's label 1 its 5th
+    scores[3] = [0.5, 0.55, 0.6, 2.0, 0.7, 0.8, 0.0]
     labels = np.array([0, 0, 1, 1, 2, 3])
     metrics = classification_metrics(scores, labels)
     assert metrics['top1'] == pytest.approx(100 * 3 / 6)
-    # every label is within the 5 best scores but row 4's (label 2 is the top)
+    # every label is among the 5 best scores of its row (row 3: 5th)
     assert metrics['top5'] == pytest.approx(100.0)
+    assert classification_metrics(scores[3:4], labels[3:4])['top5'] == 100
+    scores[3, 1] = 0.45  # now 6th of 7
+    assert classification_metrics(scores[3:4], labels[3:4])['top5'] == 0
     # per class, over the classes that are labels or predictions (mmaction2's
     # AccMetric, which the configs report): 0: 1/2, 1: 1/2, 2: 1/1, 3: 0/1,
     # and 6, predicted but never true: 0

@@ -44,3 +44,15 @@ def test_bad_settings_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         weighted_knn_scores(torch.eye(3), torch.tensor([0, 1, 2]),
                             torch.eye(3), 3, **kwargs)
+
+
+def test_small_temperatures_do_not_overflow():
+    """exp(1 / 0.005) is beyond float32: the votes stay finite and the
+    nearest neighbour's class wins."""
+    train = torch.tensor([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
+    scores = weighted_knn_scores(train, torch.tensor([0, 1, 1]),
+                                 torch.tensor([[1.0, 0.02]]), 2, k=3,
+                                 temperature=0.005)
+    assert torch.isfinite(scores).all()
+    assert scores.sum().item() == pytest.approx(1.0)
+    assert scores[0].argmax().item() == 0

@@ -108,10 +108,10 @@ def setup(tmp_path, rng):
     return dict(config=config, checkpoint=checkpoint, root=tmp_path)
 
 
-def _run(setup, work, *extra, flip=0.5):
-    return probe_features.main([setup['config'](flip), setup['checkpoint'],
-                                '--work-dir', str(work), '--workers', '0',
-                                *extra])
+def _run(setup, work, *extra, flip=0.5, config=None):
+    return probe_features.main([config or setup['config'](flip),
+                                setup['checkpoint'], '--work-dir', str(work),
+                                '--workers', '0', *extra])
 
 
 def test_cached_probe_equals_mmaction_test_of_its_checkpoint(setup):
@@ -180,6 +180,36 @@ def test_features_are_reused_until_what_made_them_changes(setup,
     assert not np.allclose(first, second)
 
 
+def test_a_list_rewritten_in_place_is_extracted_again(setup, monkeypatch):
+    work = setup['root'] / 'work'
+    assert _run(setup, work) == 0
+    train = setup['root'] / 'train.txt'
+    lines = train.read_text().splitlines()
+    train.write_text('\n'.join(lines[:-3]) + '\n')  # one class fewer
+    assert _run(setup, work) == 0
+    with open(work / 'results.json') as file:
+        assert json.load(file)['videos']['train'] == 9
+
+
+def test_uniform_sample_and_module_prefixed_checkpoints(setup):
+    """SSv2's pipelines sample with UniformSample; a checkpoint saved from a
+    DataParallel model has 'module.' keys, which load_from strips."""
+    config = setup['root'] / 'uniform.py'
+    config.write_text(open(setup['config'](0)).read().replace(
+        "dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1,"
+        "\n         test_mode=True)",
+        "dict(type='UniformSample', clip_len=4, num_clips=1, "
+        "test_mode=True)"))
+    assert 'UniformSample' in config.read_text()
+    state = torch.load(setup['checkpoint'], weights_only=False)
+    torch.save({f'module.{k}': v for k, v in state.items()},
+               setup['checkpoint'])
+    work = setup['root'] / 'work'
+    assert _run(setup, work, '--train-clips', '2', config=str(config)) == 0
+    with open(work / 'results.json') as file:
+        assert json.load(file)['recipe']['train_views'] == 2
+
+
 def test_no_flip_in_training_means_no_mirrored_views(setup):
     work = setup['root'] / 'work'
     assert _run(setup, work, '--train-clips', '3', flip=0) == 0
@@ -197,6 +227,12 @@ def test_unreadable_videos_are_left_out_and_listed(setup, capsys):
     failed = results['videos']['failed']['train']
     assert list(failed) == ['6'] and 'train_1_2.mp4' in failed['6']
     assert 'train_1_2.mp4' in capsys.readouterr().out
+    features = np.load(work / 'features' / 'train' / 'features.npy')
+    assert np.isnan(features[6]).all()
+    assert not np.isnan(np.delete(features, 6, axis=0)).any()
+    # the classifier learned from the readable videos only: finite weights
+    state = torch.load(work / 'linear_probe.pth', weights_only=False)
+    assert torch.isfinite(state['state_dict']['cls_head.fc_cls.weight']).all()
 
 
 def test_class_count_mismatch_names_the_setting(setup):
