@@ -2,13 +2,15 @@
 
 One [T, C] float32 array per video, the mean-pooled encoder tokens of
 16-frame snippets every ``--stride`` frames (snippet ``i`` covers frames
-``i * stride .. i * stride + 15``, so its centre is ``i * stride + 8``), in
-the file layout OpenTAD's ``LoadFeats`` reads:
-``OUT/{prefix}{video name}.{npy|pt}``.
+``i * stride .. i * stride + 15``, so its centre is ``i * stride + 8``; with
+``--frame-interval k`` it takes every k-th frame of ``i * stride .. i *
+stride + 15 k``, centre ``i * stride + 7.5 k``), in the file layout OpenTAD's ``LoadFeats`` reads:
+``OUT/{prefix}{video name}.{npy|pt}``. The encoder's size is read from the
+checkpoint (``--arch`` to say it).
 
     # THUMOS-14 (OpenTAD: feature_stride=4, offset_frames=8)
     python tools/extract_features.py work_dirs/smile/epoch_300.pth \\
-        data/thumos-14/raw_data/video data/thumos-14/features/smile_vit-b_s4 --arch base
+        data/thumos-14/raw_data/video data/thumos-14/features/smile_vit-b_s4
     # ActivityNet-1.3 (OpenTAD resizes to 192 steps; file names v_<id>)
     python tools/extract_features.py CKPT data/activitynet-1.3/videos \\
         data/activitynet-1.3/features/smile_vit-b_s16 --stride 16 --prefix v_
@@ -55,38 +57,42 @@ def list_videos(source: str, list_file: Optional[str]) -> List[str]:
                   if name.lower().endswith(VIDEO_EXTENSIONS))
 
 
-def snippet_starts(num_frames: int, snippet: int, stride: int) -> List[int]:
-    """First frames of the snippets; a video shorter than one snippet has
-    one (its last frame repeated)."""
-    return list(range(0, max(num_frames - snippet, 0) + 1, stride))
+def snippet_starts(num_frames: int, snippet: int, stride: int,
+                   interval: int = 1) -> List[int]:
+    """First frames of the snippets (``snippet`` frames ``interval`` apart);
+    a video shorter than one snippet has one (its last frame repeated)."""
+    span = (snippet - 1) * interval + 1
+    return list(range(0, max(num_frames - span, 0) + 1, stride))
 
 
 def snippet_batches(reader, starts: List[int], snippet: int, batch: int,
-                    size: int) -> Iterator[np.ndarray]:
-    """[B, 3, snippet, size, size] float arrays, decoding each frame once."""
+                    size: int, interval: int = 1) -> Iterator[np.ndarray]:
+    """[B, 3, snippet, size, size] float arrays; each batch decodes the
+    frames its snippets use, each once, and no other."""
     total = len(reader)
+    offsets = np.arange(snippet) * interval
     for first in range(0, len(starts), batch):
-        group = starts[first:first + batch]
-        begin, end = group[0], group[-1] + snippet
-        indices = np.minimum(np.arange(begin, end), total - 1)
-        frames = reader.get_batch(indices.tolist()).asnumpy()
+        group = np.minimum(np.asarray(starts[first:first + batch])[:, None]
+                           + offsets, total - 1)  # [B, snippet]
+        needed, where = np.unique(group, return_inverse=True)
+        frames = reader.get_batch(needed.tolist()).asnumpy()
         frames = np.stack([prepare_frame(frame, size) for frame in frames])
         frames = (frames.astype(np.float32) - MEAN) / STD
-        clips = np.stack([frames[s - begin:s - begin + snippet]
-                          for s in group])  # [B, T, H, W, C]
+        clips = frames[where.reshape(group.shape)]  # [B, T, H, W, C]
         yield clips.transpose(0, 4, 1, 2, 3)
 
 
 @torch.no_grad()
 def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
-                  size: int, device: str) -> np.ndarray:
+                  size: int, device: str, interval: int = 1) -> np.ndarray:
     import decord
     reader = decord.VideoReader(path, num_threads=1)
     if len(reader) == 0:
         raise ValueError('the video has no frames')
-    starts = snippet_starts(len(reader), snippet, stride)
+    starts = snippet_starts(len(reader), snippet, stride, interval)
     features = []
-    for clips in snippet_batches(reader, starts, snippet, batch, size):
+    for clips in snippet_batches(reader, starts, snippet, batch, size,
+                                 interval):
         inputs = torch.from_numpy(clips).to(device)
         with torch.autocast(inputs.device.type, dtype=torch.bfloat16,
                             enabled=inputs.is_cuda):
@@ -100,10 +106,13 @@ RECORDS = '.smile_mm'  # OUT/.smile_mm/<file>.json: what made each output
 def producer(args, checkpoint_digest: str, video: str) -> Dict:
     """What an output depends on: the encoder, the sampling and the video
     (its name and size: a moved or copied video folder is still the same)."""
-    return dict(checkpoint_sha256=checkpoint_digest, arch=args.arch,
+    made = dict(checkpoint_sha256=checkpoint_digest, arch=args.arch,
                 snippet=args.snippet, stride=args.stride, size=args.size,
                 format=args.feat_format, video=osp.basename(video),
                 video_bytes=os.path.getsize(video))
+    if args.frame_interval != 1:  # records of consecutive frames stay valid
+        made['frame_interval'] = args.frame_interval
+    return made
 
 
 def record_path(out: str, filename: str) -> str:
@@ -192,9 +201,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('out', help='folder of the feature files')
     parser.add_argument('--list', help='file of video paths relative to '
                         'the folder (first column), instead of all videos')
-    parser.add_argument('--arch', default='base',
-                        choices=('tiny', 'small', 'base', 'large'))
+    parser.add_argument('--arch', default='auto',
+                        choices=('auto', 'tiny', 'small', 'base', 'large'),
+                        help='encoder size (auto: read from the weights)')
     parser.add_argument('--snippet', type=int, default=16)
+    parser.add_argument('--frame-interval', type=int, default=1,
+                        help='frames between a snippet\'s frames (SMILE '
+                        'pretrains on every 4th on K400)')
     parser.add_argument('--stride', type=int, default=4)
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--batch', type=int, default=32,
@@ -210,8 +223,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
     args = parser.parse_args(argv)
-    if args.stride < 1 or args.snippet < 2:
-        parser.error('--stride must be >= 1 and --snippet >= 2')
+    if args.stride < 1 or args.snippet < 2 or args.frame_interval < 1:
+        parser.error('--stride and --frame-interval must be >= 1 and '
+                     '--snippet >= 2')
 
     try:
         encoder = load_encoder(args.checkpoint, args.arch, args.size,
@@ -241,7 +255,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             features = extract_video(encoder, path, args.snippet,
                                      args.stride, args.batch, args.size,
-                                     args.device)
+                                     args.device, args.frame_interval)
         except Exception as error:  # noqa: BLE001 - reported below
             failures.append((path, f'{type(error).__name__}: {error}'))
             print(f'[{number}/{len(videos)}] {name}: FAILED ({error})',

@@ -64,8 +64,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--names', nargs='+',
                         help='labels of the checkpoints (default: file names)')
     parser.add_argument('--videos', nargs='+', required=True)
-    parser.add_argument('--arch', default='base',
-                        choices=('tiny', 'small', 'base', 'large'))
+    parser.add_argument('--arch', default='auto',
+                        choices=('auto', 'tiny', 'small', 'base', 'large'),
+                        help='encoder size (auto: read from the weights)')
     parser.add_argument('--num-frames', type=int, default=16)
     parser.add_argument('--interval', type=int, default=4)
     parser.add_argument('--size', type=int, default=224)

@@ -144,8 +144,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('root', help='DAVIS-layout folder')
     parser.add_argument('--sequences', nargs='+',
                         help='default: every sequence in JPEGImages/480p')
-    parser.add_argument('--arch', default='base',
-                        choices=('tiny', 'small', 'base', 'large'))
+    parser.add_argument('--arch', default='auto',
+                        choices=('auto', 'tiny', 'small', 'base', 'large'),
+                        help='encoder size (auto: read from the weights)')
     parser.add_argument('--num-frames', type=int, default=16)
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--over-factor', type=int, default=3,

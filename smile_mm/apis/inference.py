@@ -9,6 +9,7 @@ import torch
 
 from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
+from ..models.backbones.masked_video_vit import ARCHS
 from ..models.utils.checkpoint_conversion import strip_prefix, unwrap
 
 #: ImageNet statistics on the 0-255 scale, as the data preprocessor uses.
@@ -16,7 +17,26 @@ MEAN = np.array([123.675, 116.28, 103.53], np.float32)
 STD = np.array([58.395, 57.12, 57.375], np.float32)
 
 
-def load_encoder(checkpoint: str, arch: str = 'base', img_size: int = 224,
+def encoder_size(backbone: dict) -> dict:
+    """The width, depth and heads of the encoder whose weights (without the
+    ``backbone.`` prefix) are ``backbone``: a VideoMAE size by name when
+    width and depth are one's, else the width, the depth and heads of 64
+    channels (the head width of every VideoMAE size)."""
+    projection = backbone.get('patch_embed.projection.weight')
+    if projection is None:
+        raise ValueError('the checkpoint has no patch_embed.projection '
+                         'weights: is it a ViT video encoder?')
+    width = int(projection.shape[0])
+    depth = len({key.split('.')[1] for key in backbone
+                 if key.startswith('blocks.')})
+    for name, size in ARCHS.items():
+        if (size['embed_dims'], size['depth']) == (width, depth):
+            return dict(arch=name)
+    return dict(arch='base', embed_dims=width, depth=depth,
+                num_heads=max(1, width // 64))
+
+
+def load_encoder(checkpoint: str, arch: str = 'auto', img_size: int = 224,
                  num_frames: int = 16, out_type: str = 'mean',
                  device: str = 'cpu', **kwargs) -> SMILEVisionTransformer:
     """A frozen :class:`SMILEVisionTransformer` with the ``backbone.*``
@@ -25,23 +45,25 @@ def load_encoder(checkpoint: str, arch: str = 'base', img_size: int = 224,
     Args:
         checkpoint: smile_mm pretraining or mmaction2 ``Recognizer3D``
             checkpoint (the authors' after ``tools/convert_checkpoint.py``).
-        arch: Encoder size.
+        arch: Encoder size; ``'auto'`` reads it from the weights
+            (:func:`encoder_size`).
         img_size: Frame size the encoder is built for.
         num_frames: Clip length it is built for.
         out_type: ``'mean'`` ([B, C]) or ``'featmap'`` ([B, C, T', h, w]).
         device: Where it runs.
         **kwargs: More :class:`SMILEVisionTransformer` arguments.
     """
-    encoder = SMILEVisionTransformer(arch, img_size=img_size,
-                                     num_frames=num_frames,
-                                     out_type=out_type, frozen=True,
-                                     **kwargs)
     state = unwrap(safe_load(checkpoint, allow=authors_globals()))
     backbone = strip_prefix(state, 'backbone.')
     if not backbone:
         raise ValueError(f'{checkpoint} has no backbone.* weights; convert '
                          'the authors\' checkpoints with '
                          'tools/convert_checkpoint.py first')
+    size = encoder_size(backbone) if arch == 'auto' else dict(arch=arch)
+    encoder = SMILEVisionTransformer(img_size=img_size,
+                                     num_frames=num_frames,
+                                     out_type=out_type, frozen=True,
+                                     **size, **kwargs)
     encoder.load_state_dict(backbone, strict=True)
     return encoder.to(device)
 

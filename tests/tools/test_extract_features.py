@@ -213,3 +213,35 @@ def test_checkpoint_of_another_clip_size(tmp_path, videos, capsys):
         convert([recorded, str(tmp_path / 'y.pth'), '--to', 'mmaction',
                  '--src-num-frames', '8', '--src-img-size', '32'])
     assert 'records token grid (8, 2, 2)' in capsys.readouterr().err
+
+
+def test_size_from_the_checkpoint_and_frame_interval(tmp_path, videos,
+                                                     monkeypatch):
+    """--arch auto reads width and depth (a ViT-S's 384 x 12 by name, any
+    other with 64-wide heads); --frame-interval 3 takes every 3rd frame."""
+    monkeypatch.undo()  # the real encoder class, not the 32-wide one
+    from smile_mm.apis.inference import encoder_size, load_encoder, to_clip
+    small = MaskedVideoViT('small', img_size=32, num_frames=16)
+    assert encoder_size(small.state_dict()) == dict(arch='small')
+    odd = MaskedVideoViT(img_size=32, num_frames=16, embed_dims=128, depth=2,
+                         num_heads=2)
+    assert encoder_size(odd.state_dict()) == dict(
+        arch='base', embed_dims=128, depth=2, num_heads=2)
+    path = tmp_path / 'odd.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               odd.state_dict().items()}}, path)
+    out = str(tmp_path / 'strided')
+    assert main([str(path), videos, out, '--size', '32', '--batch', '3',
+                 '--frame-interval', '3', '--device', 'cpu']) == 0
+    long = np.load(osp.join(out, 'long.npy'))
+    # snippets span 46 frames: starts 0, 4, ..., 28 of 75 frames
+    assert long.shape == ((75 - 46) // 4 + 1, 128)
+    assert snippet_starts(75, 16, 4, 3) == list(range(0, 30, 4))
+    import decord
+    reader = decord.VideoReader(osp.join(videos, 'long.mp4'))
+    frames = reader.get_batch(list(range(8, 8 + 46, 3))).asnumpy()
+    clip = to_clip([prepare(frame, 32) for frame in frames])
+    encoder = load_encoder(str(path), img_size=32, num_frames=16)
+    with torch.no_grad():
+        expected = encoder(clip)[0].numpy()
+    np.testing.assert_allclose(long[2], expected, atol=1e-4)
