@@ -9,10 +9,16 @@ count, and a failed video is not decoded again. Once more than
 listing the files. Only failures of the loading transforms (decoders) are
 tolerated: an error in any other transform is a bug and is raised as it is.
 In test mode every failure is an error.
+
+Files that do not exist are found once, when the dataset is built: all of
+them are named in one message (an error in test mode or beyond
+``max_failure_ratio``, else one warning, and they are skipped from then on
+without being opened).
 """
 from __future__ import annotations
 
 import logging
+import os.path as osp
 from contextlib import AbstractContextManager
 from typing import Any, List, Optional, Sequence
 
@@ -29,6 +35,7 @@ LOADING_TRANSFORMS = (
     'PyAVDecode', 'PyAVDecodeMotionVector', 'PIMSInit', 'PIMSDecode',
     'RawFrameDecode', 'ImageDecode', 'LoadStaticClip')
 _MAX_LISTED = 10
+_MAX_MISSING_LISTED = 50
 
 
 class UnreadableSample(Exception):
@@ -49,7 +56,8 @@ class FailureTolerantMixin:
 
     def _setup_failure_tolerance(
             self, max_failure_ratio: float,
-            loading_transforms: Optional[Sequence[str]] = None) -> None:
+            loading_transforms: Optional[Sequence[str]] = None,
+            check_files: bool = True) -> None:
         if not 0.0 <= max_failure_ratio < 1.0:
             raise ValueError(
                 f'max_failure_ratio must lie in [0, 1), got '
@@ -60,6 +68,7 @@ class FailureTolerantMixin:
             loading_transforms)
         self._failed: Optional[torch.Tensor] = None
         self._failed_files: List[str] = []
+        self.check_files = bool(check_files)
 
     @staticmethod
     def _registry_scope() -> AbstractContextManager:
@@ -75,6 +84,42 @@ class FailureTolerantMixin:
         if self._failed is None:
             self._failed = torch.zeros(len(self), dtype=torch.bool)
             self._failed.share_memory_()
+
+    def _check_files(self) -> None:
+        """Name every listed file that does not exist, once, up front; the
+        subclass calls it at the end of its ``__init__`` (after its own
+        checks of the configuration) when ``check_files`` is set."""
+        if not self.check_files:
+            return
+        missing = []
+        for idx in range(len(self)):
+            info = self.get_data_info(idx)
+            path = info.get('filename') or info.get('frame_dir')
+            if path and '://' not in str(path) and not osp.exists(path):
+                missing.append((idx, str(path)))
+        if not missing:
+            return
+        count, total = len(missing), len(self)
+        listed = '\n  '.join(path for _, path in
+                             missing[:_MAX_MISSING_LISTED])
+        if count > _MAX_MISSING_LISTED:
+            listed += f'\n  ... and {count - _MAX_MISSING_LISTED} more'
+        source = self.ann_file or 'the dataset'
+        fix = (f'check data_prefix ({self.data_prefix}) and the paths in '
+               f'{source}')
+        if self.test_mode or count > self.max_failure_ratio * total:
+            why = ('evaluation sets must be complete' if self.test_mode else
+                   f'more than max_failure_ratio={self.max_failure_ratio}')
+            raise FileNotFoundError(
+                f'{count} of {total} files listed in {source} do not exist '
+                f'({why}):\n  {listed}\n{fix}')
+        for idx, path in missing:
+            self._failed[idx] = True
+            self._failed_files.append(path)
+        print_log(f'{count} of {total} files listed in {source} do not exist '
+                  f'and are skipped (limit max_failure_ratio='
+                  f'{self.max_failure_ratio:.1%} of the samples):\n  '
+                  f'{listed}', logger='current', level=logging.WARNING)
 
     def __getitem__(self, idx):
         """``dataset[index]``, or ``dataset[(index, seed)]`` from

@@ -50,6 +50,7 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
             cells of this many pixels.
         max_failure_ratio: Largest tolerated share of unreadable files.
         loading_transforms: See :class:`TolerantVideoDataset`.
+        check_files: See :class:`TolerantVideoDataset`.
         **kwargs: Arguments of ``BaseActionDataset``.
     """
 
@@ -63,6 +64,7 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
                  noise_cell: int = 1,
                  max_failure_ratio: float = 0.05,
                  loading_transforms: Optional[Sequence[str]] = None,
+                 check_files: bool = True,
                  **kwargs) -> None:
         if background not in BACKGROUNDS:
             raise ValueError(f'background {background!r} is unknown; choose '
@@ -88,10 +90,12 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
         self.frame_size: Tuple[int, int] = (int(frame_size[0]),
                                             int(frame_size[1]))
         self._prefix_key = key
-        self._setup_failure_tolerance(max_failure_ratio, loading_transforms)
+        self._setup_failure_tolerance(max_failure_ratio, loading_transforms,
+                                      check_files)
         with self._registry_scope():
             super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix,
                              **kwargs)
+        self._check_files()
 
     def _list_files(self) -> List[str]:
         root = self.data_prefix.get(self._prefix_key, '')

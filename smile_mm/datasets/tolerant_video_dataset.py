@@ -49,6 +49,9 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
         max_failure_ratio: Largest tolerated share of unreadable videos.
         loading_transforms: Names of the transforms whose failure marks a
             video unreadable (default: mmaction's decoders).
+        check_files: Look for every listed file once when the dataset is
+            built and name all missing ones in one message (False skips the
+            look, for storage where it is slow).
         **kwargs: Arguments of ``VideoDataset``.
     """
 
@@ -58,6 +61,7 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
                  clip_window: Optional[int] = None,
                  max_failure_ratio: float = 0.05,
                  loading_transforms: Optional[Sequence[str]] = None,
+                 check_files: bool = True,
                  **kwargs) -> None:
         if clips_per_video < 1:
             raise ValueError(
@@ -67,11 +71,13 @@ class TolerantVideoDataset(FailureTolerantMixin, VideoDataset):
                              f'or >= 0 frames, got {clip_window}')
         self.clips_per_video = clips_per_video
         self.clip_window = clip_window
-        self._setup_failure_tolerance(max_failure_ratio, loading_transforms)
+        self._setup_failure_tolerance(max_failure_ratio, loading_transforms,
+                                      check_files)
         with self._registry_scope():
             super().__init__(*args, **kwargs)
         if clips_per_video > 1:
             self._check_multiple_sampling()
+        self._check_files()
 
     def load_data_list(self) -> List[Dict]:
         root = self.data_prefix.get('video')

@@ -92,26 +92,59 @@ def test_unreadable_videos_are_skipped_counted_and_named(videos, log_lines):
 
 
 def test_too_many_failures_stop_with_the_files(videos):
-    dataset = build(videos, max_failure_ratio=0.2)  # 1.2 of 6 allowed
-    assert dataset.prepare_data(4) is None  # first failure: tolerated
+    # 1.2 of 6 allowed: the missing file, found at build, is tolerated
+    dataset = build(videos, max_failure_ratio=0.2)
+    assert dataset.num_failed == 1
+    assert dataset.prepare_data(5) is None  # not opened again
     with pytest.raises(RuntimeError) as info:
-        dataset.prepare_data(5)
+        dataset.prepare_data(4)
     message = str(info.value)
     assert '2 of 6 samples (33.3%) could not be loaded' in message
     assert 'corrupt.mp4' in message and 'missing.mp4' in message
 
 
+def test_missing_files_are_all_named_at_build(tmp_path, videos, log_lines):
+    ann, root = videos
+    lines = open(ann).read().splitlines()
+    lines += [f'gone{index}.mp4 0' for index in range(3)]
+    many = tmp_path / 'many.txt'
+    many.write_text('\n'.join(lines) + '\n')
+    with pytest.raises(FileNotFoundError) as info:
+        build((str(many), root), max_failure_ratio=0.3)  # 2.7 of 9
+    message = str(info.value)
+    assert '4 of 9 files listed in' in message
+    assert all(name in message for name in
+               ('missing.mp4', 'gone0.mp4', 'gone1.mp4', 'gone2.mp4'))
+    assert 'data_prefix' in message
+    dataset = build((str(many), root), max_failure_ratio=0.5)
+    assert dataset.num_failed == 4
+    warning = [line for line in log_lines if 'do not exist' in line]
+    assert len(warning) == 1 and 'gone2.mp4' in warning[0]
+    # the look can be skipped: failures are then met one at a time
+    assert build((str(many), root), max_failure_ratio=0.5,
+                 check_files=False).num_failed == 0
+
+
 def test_test_mode_failure_is_an_error(videos):
+    with pytest.raises(FileNotFoundError,
+                       match='evaluation sets must be complete'):
+        build(videos, test_mode=True)
+    ann, root = videos
+    lines = open(ann).read().splitlines()
+    with open(ann, 'w') as file:
+        file.write('\n'.join(line for line in lines
+                             if 'missing' not in line) + '\n')
     dataset = build(videos, test_mode=True)
     with pytest.raises(RuntimeError, match='cannot load .*corrupt.mp4'):
         dataset[4]
 
 
 def test_bugs_in_other_transforms_are_not_swallowed(videos):
-    dataset = build(videos, extra=[dict(type='BrokenTransformForTest')])
+    dataset = build(videos, extra=[dict(type='BrokenTransformForTest')],
+                    max_failure_ratio=0.5)
     with pytest.raises(ZeroDivisionError, match='a bug'):
         dataset[0]
-    assert dataset.num_failed == 0
+    assert dataset.num_failed == 1  # the missing file, found at build
 
 
 def test_failures_are_counted_across_loader_workers(videos):
@@ -172,8 +205,9 @@ def test_multiple_sampling_decodes_once_and_draws_separate_clips(
     batch = repeat_pseudo_collate([clips, dataset.prepare_data(1)])
     assert len(batch['inputs']) == 6
     assert tuple(batch['inputs'][0].shape) == (1, 3, 4, 32, 32)
-    # an unreadable video is skipped as a whole
-    assert dataset.prepare_data(4) is None and dataset.num_failed == 1
+    # an unreadable video is skipped as a whole (beside the missing file,
+    # found at build)
+    assert dataset.prepare_data(4) is None and dataset.num_failed == 2
 
 
 def test_multiple_sampling_needs_reader_sampler_decoder(videos):
