@@ -24,18 +24,23 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
+from smile_mm.datasets.failure_tolerance import UnreadableSample
 from smile_mm.datasets.pipeline_order import transform_name
 
 STOP_AT = ('FormatShape', 'PackActionInputs')
 
 
 def run_until_formatting(dataset, index: int) -> Dict:
-    """Results of the dataset's pipeline before FormatShape."""
+    """Results of the dataset's pipeline before FormatShape. A file a
+    loading transform cannot read raises ``UnreadableSample`` (with
+    smile_mm's tolerant datasets) naming it."""
     results = dataset.get_data_info(index)
+    guarded = getattr(dataset, 'apply_guarded', None)
     for transform in dataset.pipeline.transforms:
         if transform_name(transform) in STOP_AT:
             break
-        results = transform(results)
+        results = (guarded(transform, results) if guarded else
+                   transform(results))
         if results is None:
             raise RuntimeError(f'the pipeline dropped sample {index}')
     return results
@@ -123,8 +128,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     os.makedirs(args.out_dir, exist_ok=True)
     rows = []
     end = min(args.start + args.num_clips, len(dataset))
+    skipped = []
     for index in range(args.start, end):
-        frames = render(run_until_formatting(dataset, index), tubelet, patch)
+        source = dataset.get_data_info(index).get('filename', index)
+        failed = getattr(dataset, '_failed', None)
+        if failed is not None and bool(failed[index]):
+            skipped.append(f'{source}: does not exist')
+            continue
+        try:
+            results = run_until_formatting(dataset, index)
+        except UnreadableSample as failure:
+            skipped.append(f'{source}: {transform_name(failure.transform)} '
+                           f'failed: {failure.error}')
+            continue
+        frames = render(results, tubelet, patch)
         path = osp.join(args.out_dir, f'clip_{index:05d}.{args.format}')
         write_animation(frames, path, args.fps)
         scale = args.thumb / frames.shape[1]
@@ -137,8 +154,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         rows.append(np.concatenate([t[:, :half] for t in thumbs], axis=1))
         rows.append(np.concatenate([t[:, half:] for t in thumbs], axis=1))
         print(f'wrote {path}')
+    for reason in skipped:
+        print(f'skipped {reason}', file=sys.stderr)
     if not rows:
-        print(f'the dataset has no sample from index {args.start}',
+        print(f'no sample to show from index {args.start}'
+              + (f' ({len(skipped)} unreadable)' if skipped else ''),
               file=sys.stderr)
         return 1
     grid_path = osp.join(args.out_dir, 'grid.png')

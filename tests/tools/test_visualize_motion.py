@@ -32,3 +32,34 @@ def test_mp4_output(tmp_path):
     import decord
     reader = decord.VideoReader(osp.join(out, 'clip_00000.mp4'))
     assert len(reader) == 16 and reader[0].shape == (224, 448, 3)
+
+
+def test_unreadable_and_missing_videos_are_named(tmp_path, capsys):
+    """A real-video config: the corrupt file and the missing one are named
+    and skipped, the readable one is drawn."""
+    import pytest
+
+    from ..conftest import write_video
+    root = tmp_path / 'videos'
+    root.mkdir()
+    write_video(str(root / 'good.mp4'),
+                np.random.default_rng(0).integers(0, 256, (20, 64, 64, 3),
+                                                  np.uint8))
+    (root / 'corrupt.mp4').write_bytes(b'\x00' * 512)
+    ann = tmp_path / 'list.txt'
+    ann.write_text('corrupt.mp4 0\ngone.mp4 0\ngood.mp4 0\n')
+    k400 = osp.join(ROOT, 'configs', '_base_', 'datasets', 'pretrain_k400.py')
+    options = ['--cfg-options', f'train_dataloader.dataset.ann_file={ann}',
+               f'train_dataloader.dataset.data_prefix.video={root}',
+               'train_dataloader.dataset.clips_per_video=1']
+    out = str(tmp_path / 'vis')
+    assert main([k400, '--out-dir', out, '--num-clips', '3', *options,
+                 'train_dataloader.dataset.max_failure_ratio=0.9']) == 0
+    err = capsys.readouterr().err
+    assert 'corrupt.mp4: DecordInit failed' in err
+    assert 'gone.mp4: does not exist' in err
+    assert osp.isfile(osp.join(out, 'clip_00002.gif'))
+    assert not osp.exists(osp.join(out, 'clip_00000.gif'))
+    # beyond max_failure_ratio the missing file stops the build, named
+    with pytest.raises(FileNotFoundError, match='gone.mp4'):
+        main([k400, '--out-dir', out, *options])
