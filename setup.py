@@ -41,6 +41,13 @@ setup(
         'av>=12',
         'tqdm>=4.60',
         'open_clip_torch>=2.20',
+        # timm: VideoRandAugment's RandAugment and TimmTeacher's encoders;
+        # safetensors: CLIP weight files in that format (both also come
+        # with open_clip_torch)
+        'timm>=0.9',
+        'safetensors>=0.3',
+        # confusion matrices of tools/probe_features.py
+        'matplotlib>=3.5',
         'numpy>=1.23.5',
         'scipy>=1.10',
         'opencv-python>=4.7',
