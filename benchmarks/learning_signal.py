@@ -90,6 +90,7 @@ class Scale:
     finetune_batch: int
     finetune_epochs: int
     finetune_lr: float = 1e-3
+    freeze_backbone: bool = False  # train fc_norm and the head only
     note: str = field(default='')
 
 
@@ -362,7 +363,9 @@ def finetune_recipe(scale: Scale) -> dict:
     return dict(lr=scale.finetune_lr, weight_decay=0.05,
                 layer_decay=0.75, warmup=1 / 8, min_lr=1e-6,
                 label_smoothing=0.1, drop_path=0.1,
-                batch=scale.finetune_batch, epochs=scale.finetune_epochs)
+                batch=scale.finetune_batch, epochs=scale.finetune_epochs,
+                **({'freeze_backbone': True} if scale.freeze_backbone
+                   else {}))
 
 
 def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
@@ -389,6 +392,9 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
                 or sorted(unexpected) != ['norm.bias', 'norm.weight']):
             raise RuntimeError(f'pretrained encoder does not fit: missing '
                                f'{missing}, unexpected {unexpected}')
+    if recipe.get('freeze_backbone'):  # a check: the head on fixed features
+        for name, param in model.backbone.named_parameters():
+            param.requires_grad_(name.startswith('fc_norm.'))
     model.to(device)
     wrapper = build_optim_wrapper(model, dict(
         type='AmpOptimWrapper' if device != 'cpu' else 'OptimWrapper',
@@ -493,6 +499,9 @@ def main() -> int:
                         "the first of the probe's, classes balanced; more "
                         'a larger set of their own); every task takes the '
                         'same steps')
+    parser.add_argument('--freeze-backbone', action='store_true',
+                        help='fine-tune fc_norm and the head only (a check '
+                        'of the fine-tuning path against the linear probe)')
     parser.add_argument('--no-finetune', action='store_true',
                         help='linear probe only')
     parser.add_argument('--videos', default=DEFAULT_VIDEOS,
@@ -521,6 +530,7 @@ def main() -> int:
     scale.iters = args.iters or scale.iters
     scale.finetune_epochs = args.finetune_epochs or scale.finetune_epochs
     scale.finetune_lr = args.finetune_lr or scale.finetune_lr
+    scale.freeze_backbone = args.freeze_backbone
     finetune_on = {}  # task name -> (background, clips or None)
     for spec in (spec for spec in args.finetune_on.split(',') if spec):
         background, _, clips = spec.partition(':')
