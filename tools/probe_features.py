@@ -45,7 +45,6 @@ import os.path as osp
 import re
 import sys
 import time
-from collections import OrderedDict
 from typing import Dict, List, Optional
 
 import numpy as np
@@ -175,18 +174,11 @@ def load_model(cfg, checkpoint: str):
     model.init_weights()
     state = _load_checkpoint(checkpoint, map_location='cpu')
     state = state.get('state_dict', state)
-    # as load_from: without a DataParallel 'module.' prefix
-    metadata = getattr(state, '_metadata', None)
-    state = OrderedDict((re.sub(r'^module\.', '', key), value)
-                        for key, value in state.items())
-    if metadata is not None:
-        state._metadata = OrderedDict(
-            (re.sub(r'^module\.?', '', key), value)
-            for key, value in metadata.items())
-    backbone = {key for key in state if key.startswith('backbone.')}
+    # load_from (below too) strips a DataParallel 'module.' prefix
+    found = {re.sub(r'^module\.', '', key) for key in state}
     wanted = {f'backbone.{key}'
               for key, _ in model.backbone.named_parameters()}
-    missing = sorted(wanted - backbone)
+    missing = sorted(wanted - found)
     if missing:
         raise ValueError(
             f'{checkpoint} lacks {len(missing)} of the encoder\'s weights '
