@@ -1,8 +1,8 @@
 """Cached linear probe against the end-to-end linear-probing config.
 
-A dataset made here: a coloured square (2 colours: appearance) moving up or
-down (2 directions: motion) over a static smooth-noise texture, 4 classes,
-32 frames of 64x64 per video. One frozen encoder (the CPU scale of
+A dataset made here (tools/make_motion_dataset.py): a coloured square (2
+colours: appearance) moving up or down (2 directions: motion) over a static
+smooth-noise texture, 4 classes, 32 frames of 64x64 per video. One frozen encoder (the CPU scale of
 benchmarks/learning_signal.py: ViT 192 wide, 6 blocks, 8x64x64 clips;
 random weights unless --checkpoint) is linear-probed two ways with the same
 config (a child of the shipped UCF-101 linear-probing config) and the same
@@ -23,14 +23,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import os.path as osp
 import shutil
 import sys
 import time
 from typing import List
 
-import cv2
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -39,15 +37,16 @@ sys.path.insert(0, ROOT)
 import smile_mm  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 from mmengine.runner.checkpoint import save_checkpoint  # noqa: E402
+
+from smile_mm.engine import build_runner  # noqa: E402
 
 from benchmarks.results_table import record  # noqa: E402
 from tools import probe_features  # noqa: E402
+from tools.make_motion_dataset import write_split  # noqa: E402
 
 SHIPPED = osp.join(ROOT, 'configs', 'smile', 'linear_probe',
                    'smile_vit-b_16x4x1_ucf101-linear.py')
-COLOURS = ((230, 60, 40), (40, 90, 230))
 CONFIG = '''
 _base_ = [{base!r}]
 model = dict(
@@ -97,41 +96,6 @@ log_level = 'WARNING'
 '''
 
 
-def texture(rng, size=64, cell=8) -> np.ndarray:
-    coarse = rng.integers(0, 256, (size // cell + 1, size // cell + 1, 3),
-                          dtype=np.uint8)
-    return cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
-
-
-def write_dataset(folder: str, per_class: int, name: str,
-                  rng: np.random.Generator) -> str:
-    """``per_class`` videos of each of the 4 classes; returns the list."""
-    lines = []
-    for label in range(4):
-        colour, direction = COLOURS[label // 2], (-1, 1)[label % 2]
-        for index in range(per_class):
-            video = f'{name}_{label}_{index:03d}.mp4'
-            background = texture(rng)
-            side = int(rng.integers(10, 16))
-            x = int(rng.integers(4, 64 - side - 4))
-            speed = rng.uniform(0.8, 1.2)
-            y0 = 32 - side / 2 - direction * 12
-            writer = cv2.VideoWriter(osp.join(folder, video),
-                                     cv2.VideoWriter_fourcc(*'mp4v'), 25,
-                                     (64, 64))
-            for frame in range(32):
-                image = background.copy()
-                y = int(round(y0 + direction * speed * frame * 0.8))
-                image[max(y, 0):max(y + side, 0), x:x + side] = colour
-                writer.write(cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-            writer.release()
-            lines.append(f'{video} {label}')
-    path = osp.join(folder, f'{name}.txt')
-    with open(path, 'w') as file:
-        file.write('\n'.join(lines) + '\n')
-    return path
-
-
 def end_to_end(config: str, checkpoint: str, work_dir: str, seed: int,
                random_crops: bool = True) -> tuple:
     """(test top-1 %, seconds) of tools/train.py's Runner, then its test
@@ -145,7 +109,7 @@ def end_to_end(config: str, checkpoint: str, work_dir: str, seed: int,
     cfg.load_from = checkpoint
     cfg.randomness = dict(seed=seed)
     start = time.perf_counter()
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     metrics = runner.test()
     seconds = time.perf_counter() - start
@@ -174,11 +138,11 @@ def main() -> int:
     parser.add_argument('--no-write', action='store_true')
     args = parser.parse_args()
     shutil.rmtree(args.work_dir, ignore_errors=True)
-    videos = osp.join(args.work_dir, 'videos')
-    os.makedirs(videos)
+    data = osp.join(args.work_dir, 'data')
+    videos = osp.join(data, 'videos')
     rng = np.random.default_rng(0)
-    train = write_dataset(videos, args.per_class, 'train', rng)
-    test = write_dataset(videos, max(args.per_class // 2, 1), 'test', rng)
+    train = write_split(data, 'train', args.per_class, rng)
+    test = write_split(data, 'test', max(args.per_class // 2, 1), rng)
     config = osp.join(args.work_dir, 'probe_config.py')
     with open(config, 'w') as file:
         file.write(CONFIG.format(

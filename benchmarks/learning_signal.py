@@ -381,6 +381,7 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
     cfg.cls_head.update(num_classes=NUM_CLASSES,
                         in_channels=SMILEVisionTransformer(
                             **scale.encoder).embed_dims)
+    cfg.data_preprocessor.blending = None  # the recipe mixes no clips
     model = MODELS.build(cfg)
     model.init_weights()
     if weights is not None:
@@ -400,10 +401,9 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
         type='AmpOptimWrapper' if device != 'cpu' else 'OptimWrapper',
         optimizer=dict(type='AdamW', lr=recipe['lr'], betas=(0.9, 0.999),
                        weight_decay=recipe['weight_decay']),
-        constructor='LearningRateDecayOptimizerConstructor',
+        constructor='LayerDecayOptimWrapperConstructor',
         paramwise_cfg=dict(decay_rate=recipe['layer_decay'],
-                           decay_type='layer_wise',
-                           num_layers=model.backbone.depth),
+                           decay_type='layer_wise'),
         **(dict(dtype='bfloat16', loss_scale=dict(enabled=False))
            if device != 'cpu' else {})))
     for group in wrapper.optimizer.param_groups:

@@ -54,6 +54,13 @@ The fixes:
    the token mask to the model; under 1.1.0 (OpenTAD's pin) it gets 1.2.0's
    argument and behaviour: each listed key of the results becomes a field
    of the data sample.
+8. ``import_warnings``: two warnings that every run printed and no user can
+   act on. mmcv-lite has no compiled ``mmcv.ops``, and ``mmcv.cnn.bricks.transformer``
+   warns at import that ``MultiScaleDeformableAttention`` is missing
+   (nothing in mmaction2's video recognisers or smile_mm uses it); silenced
+   only where mmcv's compiled operators are absent. setuptools 80 warns that
+   ``pkg_resources`` is deprecated whenever mmengine imports it to resolve
+   ``mmaction::`` config bases, the reason smile_mm pins ``setuptools<81``.
 """
 from __future__ import annotations
 
@@ -64,6 +71,7 @@ import logging
 import os
 import sys
 import types
+import warnings
 from typing import Callable, Dict, List
 
 import numpy as np
@@ -380,7 +388,40 @@ def fix_pack_algorithm_keys() -> bool:
     return True
 
 
+# 8. import-time warnings nobody can act on -------------------------------------
+#: (message pattern, where it is silenced) of each silenced warning
+IMPORT_WARNINGS = (
+    (r'Fail to import ``MultiScaleDeformableAttention``', 'no mmcv._ext'),
+    (r'pkg_resources is deprecated as an API', 'always'),
+)
+
+
+def fix_import_warnings() -> bool:
+    if _SILENCED:
+        return False
+    for message, where in IMPORT_WARNINGS:
+        if where == 'no mmcv._ext' and _has_mmcv_ops():
+            continue
+        warnings.filterwarnings('ignore', message=message)
+        _SILENCED.append(message)
+    return bool(_SILENCED)
+
+
+_SILENCED: List[str] = []
+
+
+def _has_mmcv_ops() -> bool:
+    """Whether full mmcv's compiled operators (``mmcv._ext``) are there;
+    mmcv-lite ships the Python files of ``mmcv.ops`` without them."""
+    import glob
+    spec = importlib.util.find_spec('mmcv')
+    return bool(spec and spec.submodule_search_locations and any(
+        glob.glob(os.path.join(folder, '_ext*'))
+        for folder in spec.submodule_search_locations))
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
+    'import_warnings': fix_import_warnings,
     'multimodal_transformers5': fix_multimodal_transformers5,
     'missing_drn': fix_missing_drn,
     'local_checkpoints': fix_local_checkpoints,

@@ -16,9 +16,9 @@ import torch
 from smile_mm import compat
 
 
-def run_python(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, '-c', code], capture_output=True,
-                          text=True, timeout=300)
+def run_python(code: str, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *flags, '-c', code],
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_all_fixes_apply_once():
@@ -209,3 +209,20 @@ def test_torchrun_on_cpu_uses_gloo_and_ddp_without_device_ids(tmp_path):
         assert 'world 2 sum 3.0' in out
     # DDP averaged the gradients of both ranks: mean of 2*1 and 2*2 per weight
     assert 'grad [[3.0, 3.0, 3.0]]' in outputs[0][0]
+
+
+def test_import_warnings_nobody_can_act_on_are_silenced():
+    """mmcv-lite warns at import that MultiScaleDeformableAttention is
+    missing; setuptools that pkg_resources is deprecated."""
+    from smile_mm.compat import _has_mmcv_ops
+    imports = ('import mmcv.cnn.bricks.transformer\n'
+               'import pkg_resources\n')
+    upstream = run_python(imports, '-W', 'default')
+    assert upstream.returncode == 0, upstream.stderr
+    assert 'pkg_resources is deprecated' in upstream.stderr
+    if not _has_mmcv_ops():
+        assert 'MultiScaleDeformableAttention' in upstream.stderr
+    fixed = run_python('import smile_mm\n' + imports, '-W', 'default')
+    assert fixed.returncode == 0, fixed.stderr
+    assert 'pkg_resources is deprecated' not in fixed.stderr
+    assert 'MultiScaleDeformableAttention' not in fixed.stderr

@@ -7,6 +7,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from smile_mm.engine import resolve_references
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                                      recursive=True)
@@ -25,8 +27,11 @@ def test_config_loads_and_builds_its_pipeline(path):
         # runnable configs register smile_mm for any train.py
         assert cfg.default_scope == 'mmaction'
         assert 'smile_mm' in cfg.custom_imports['imports']
+        if cfg.get('runner_type') != 'FlexibleRunner':  # FSDP
+            assert cfg.runner_type == 'SMILERunner'
     if 'train_dataloader' not in cfg:
         return
+    cfg = resolve_references(cfg)
     init_default_scope('mmaction')
     from mmaction.registry import TRANSFORMS
     from mmengine.dataset import Compose

@@ -65,6 +65,7 @@ from smile_mm.evaluation.classification_report import (
     classification_metrics, save_confusion_matrix)
 from smile_mm.evaluation.feature_cache import extract_features, load_cache
 from smile_mm.evaluation.knn import weighted_knn_scores
+from smile_mm.engine import resolve_references
 from smile_mm.fileio import file_digest, write_whole
 
 
@@ -263,6 +264,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    cfg = resolve_references(cfg)  # '${size}' and the like
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0] + '_cached')

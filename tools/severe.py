@@ -5,7 +5,9 @@ paper's Table 6.
     python tools/severe.py CKPT --tasks fx-s1 ub-s1 --cfg-options train_dataloader.batch_size=8
 
 Each task fine-tunes from the checkpoint with its config in
-configs/smile/severe/ and is tested with multi-view testing. The mean
+configs/smile/severe/ (``smile_vit-b_severe_*`` or ``smile_vit-s_severe_*``,
+after the encoder size that ``--arch`` gives or the checkpoint holds) and is
+tested with multi-view testing. The mean
 follows the paper: the average of the eight numbers, UCF-RC counted as
 100 * (1 - mean error).
 """
@@ -18,12 +20,15 @@ from typing import Dict, List, Optional
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
-from smile_mm.engine import shutdown_distributed
+from smile_mm.apis.inference import encoder_size
+from smile_mm.engine import build_runner, shutdown_distributed
+from smile_mm.fileio import authors_globals, safe_load
+from smile_mm.models.utils.checkpoint_conversion import strip_prefix, unwrap
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-#: task -> (column title, config, metric key, percentage?)
+#: task -> (column title, config without the smile_vit-{b,s}_ prefix, metric
+#: key, percentage?)
 TASKS = {
     'ssv2': ('SSv2', 'severe_ssv2.py', 'acc/top1', True),
     'gym99': ('Gym99', 'severe_gym99.py', 'acc/top1', True),
@@ -38,17 +43,41 @@ TASKS = {
 }
 
 
+#: encoder size -> config prefix
+ARCH_PREFIX = {'base': 'smile_vit-b_', 'small': 'smile_vit-s_'}
+
+
+def checkpoint_arch(checkpoint: str) -> str:
+    """The encoder size of a smile_mm or mmaction2 checkpoint's
+    ``backbone.*`` weights."""
+    state = unwrap(safe_load(checkpoint, allow=authors_globals()))
+    size = encoder_size(strip_prefix(state, 'backbone.'))
+    if set(size) != {'arch'} or size['arch'] not in ARCH_PREFIX:
+        raise ValueError(
+            f'{checkpoint} holds an encoder of {size}; SEVERE configs exist '
+            f'for {sorted(ARCH_PREFIX)}: pass --arch with one of them and '
+            '--cfg-options for the rest (model.backbone.*, '
+            'model.cls_head.in_channels)')
+    return size['arch']
+
+
+def task_config(task: str, arch: str) -> str:
+    """The path of ``task``'s config for an encoder of size ``arch``."""
+    return osp.join(ROOT, 'configs', 'smile', 'severe',
+                    ARCH_PREFIX[arch] + TASKS[task][1])
+
+
 def run_task(task: str, checkpoint: str, work_dir: str,
-             options: Optional[dict], launcher: str) -> float:
-    _, config, key, _ = TASKS[task]
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'smile', 'severe',
-                                   config))
+             options: Optional[dict], launcher: str,
+             arch: str = 'base') -> float:
+    key = TASKS[task][2]
+    cfg = Config.fromfile(task_config(task, arch))
     cfg.launcher = launcher
     if options:
         cfg.merge_from_dict(options)
     cfg.work_dir = osp.join(work_dir, task)
     cfg.load_from = checkpoint
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     metrics = runner.test()
     if key not in metrics:
@@ -82,6 +111,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('checkpoint', help='SMILE checkpoint to evaluate')
     parser.add_argument('--tasks', nargs='+', choices=list(TASKS),
                         default=list(TASKS))
+    parser.add_argument('--arch', default='auto',
+                        choices=['auto'] + sorted(ARCH_PREFIX),
+                        help='encoder size (auto: read from the checkpoint)')
     parser.add_argument('--work-dir', default='work_dirs/severe')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override entries of every task config')
@@ -90,10 +122,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if not osp.isfile(args.checkpoint):
         parser.error(f'{args.checkpoint} does not exist')
+    arch = (checkpoint_arch(args.checkpoint) if args.arch == 'auto' else
+            args.arch)
     results = {}
     for task in args.tasks:
         results[task] = run_task(task, args.checkpoint, args.work_dir,
-                                 args.cfg_options, args.launcher)
+                                 args.cfg_options, args.launcher, arch)
     report = table(results)
     with open(osp.join(args.work_dir, 'severe.md'), 'w') as file:
         file.write(report + '\n')

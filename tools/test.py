@@ -1,7 +1,8 @@
 """Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
 
 mmaction2's test script with smile_mm imported first; ``--dump`` writes the
-predictions to a pickle file.
+predictions to a pickle file. Test a run trained with ``--cfg-options`` with
+the config it wrote into its work dir, which holds every override.
 """
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from typing import List, Optional
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
-from smile_mm.engine import shutdown_distributed
+from smile_mm.engine import build_runner, shutdown_distributed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -59,7 +59,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, list)
                               else [evaluator]) + [dump]
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.test()
     del runner
     shutdown_distributed()

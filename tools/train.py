@@ -15,10 +15,8 @@ from typing import List, Optional
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from smile_mm.engine import shutdown_distributed
+from smile_mm.engine import build_runner, shutdown_distributed
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -110,9 +108,9 @@ def build_config(args: argparse.Namespace) -> Config:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     cfg = build_config(args)
-    # runner_type selects e.g. mmengine's FlexibleRunner (FSDP, DeepSpeed)
-    runner = (RUNNERS.build(cfg) if 'runner_type' in cfg else
-              Runner.from_cfg(cfg))
+    # runner_type: smile_mm's configs' SMILERunner, or mmengine's
+    # FlexibleRunner (FSDP, DeepSpeed)
+    runner = build_runner(cfg)
     runner.train()
     del runner
     shutdown_distributed()

@@ -5,6 +5,9 @@
 # `mim train mmaction` find its components.
 custom_imports = dict(imports=['smile_mm'], allow_failed_imports=False)
 default_scope = 'mmaction'
+# mmengine's Runner that resolves config references ('${size}') after child
+# configs and --cfg-options, and keeps the console to the run itself
+runner_type = 'SMILERunner'
 
 # checkpoints every 10 epochs (the last 3 kept), logs every 50 iterations
 default_hooks = dict(

@@ -1,10 +1,16 @@
-"""Training-loop additions: progressive training, FSDP wrapping, clean
-distributed ends."""
+"""Training-loop additions: the runner that resolves config references,
+progressive training, layer-wise lr decay, FSDP wrapping, clean distributed
+ends."""
+from .build import build_runner
+from .config_references import is_reference, resolve_references
 from .distributed import shutdown_distributed
 from .fsdp_wrap_policy import transformer_block_wrap_policy
 from .hooks import ProgressiveTrainingHook
+from .optimizers import LayerDecayOptimWrapperConstructor
+from .runner import SMILERunner
 
 __all__ = [
-    'ProgressiveTrainingHook', 'shutdown_distributed',
-    'transformer_block_wrap_policy'
+    'LayerDecayOptimWrapperConstructor', 'ProgressiveTrainingHook',
+    'SMILERunner', 'build_runner', 'is_reference', 'resolve_references',
+    'shutdown_distributed', 'transformer_block_wrap_policy'
 ]

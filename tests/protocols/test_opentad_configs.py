@@ -84,9 +84,59 @@ def test_end_to_end_backbone_as_backbone_wrapper_builds_it(name, tmp_path):
     assert torch.isfinite(features).all()
 
 
+def flat(value, prefix=''):
+    """{dotted path: leaf} of a nested config."""
+    if isinstance(value, dict):
+        items = {}
+        for key, item in value.items():
+            items.update(flat(item, f'{prefix}{key}.'))
+        return items
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        items = {}
+        for index, item in enumerate(value):
+            items.update(flat(item, f'{prefix}{index}.'))
+        return items
+    return {prefix[:-1]: value}
+
+
+VIT_S = sorted(glob.glob(osp.join(TAL, '*smile-vit-s*.py')))
+
+
+@pytest.mark.parametrize('path', VIT_S, ids=osp.basename)
+def test_vit_s_configs_are_their_vit_b_twin_with_the_small_encoder(path):
+    twin = path.replace('smile-vit-s', 'smile-vit-b')
+    small = flat(Config.fromfile(path).to_dict())
+    base = flat(Config.fromfile(twin).to_dict())
+    differ = {key for key in set(small) | set(base)
+              if small.get(key) != base.get(key)}
+    assert small['model.projection.in_channels'] == 384
+    assert small['work_dir'] == base['work_dir'].replace('vit-b', 'vit-s')
+    if 'e2e_' in path:
+        assert small['model.backbone.backbone.arch'] == 'small'
+        assert differ == {'model.backbone.backbone.arch',
+                          'model.backbone.custom.pretrain',
+                          'model.projection.in_channels', 'work_dir'}
+    else:  # the features of a ViT-S, where extract_features writes them
+        assert small['data_path'] == base['data_path'].replace('vit-b',
+                                                               'vit-s')
+        blocks = {f'dataset.{split}.{key}' for split in ('train', 'val', 'test')
+                  for key in ('data_path', 'block_list')}
+        assert differ == {'data_path', 'block_list', 'feature_width',
+                          'model.projection.in_channels', 'work_dir',
+                          *blocks}
+        for split in ('train', 'val', 'test'):
+            assert small[f'dataset.{split}.data_path'] == small['data_path']
+
+
+def test_every_vit_b_tal_config_has_a_vit_s_twin():
+    paths = glob.glob(osp.join(TAL, '*smile-vit-b*.py'))
+    assert paths and all(osp.isfile(p.replace('smile-vit-b', 'smile-vit-s'))
+                         for p in paths)
+
+
 def test_all_tal_configs_load():
     paths = glob.glob(osp.join(TAL, '*.py'))
-    assert len(paths) == 4
+    assert len(paths) == 8
     for path in paths:
         cfg = Config.fromfile(path)
         assert cfg.model.type == 'ActionFormer'

@@ -1,14 +1,14 @@
 # Full fine-tuning (paper Table 17): AdamW, base lr 1e-3 per 256 clips, weight
-# decay 0.05, layer-wise lr decay 0.75 (mmaction2's constructor), 5 warm-up
+# decay 0.05, layer-wise lr decay 0.75 over the
+# backbone's blocks (mmaction2's, logging the classifier's lr), 5 warm-up
 # epochs, cosine decay, 40 epochs. The paper fine-tunes on 4 GPUs: 32 clips
 # per GPU make 128 clips per iteration and lr 0.0005.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(
         type='AdamW', lr=0.0005, betas=(0.9, 0.999), weight_decay=0.05),
-    constructor='LearningRateDecayOptimizerConstructor',
-    paramwise_cfg=dict(decay_rate=0.75, decay_type='layer_wise',
-                       num_layers=12))
+    constructor='LayerDecayOptimWrapperConstructor',
+    paramwise_cfg=dict(decay_rate=0.75, decay_type='layer_wise'))
 auto_scale_lr = dict(enable=False, base_batch_size=128)
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0, end=5,

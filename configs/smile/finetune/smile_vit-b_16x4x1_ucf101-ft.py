@@ -1,20 +1,11 @@
-# Fine-tune a SMILE ViT-B on ucf101 (SEVERE column of Table 17; linear probe 100 epochs).
+# Fine-tune a SMILE ViT-B on ucf101 (the SEVERE column of Table 17).
 # --cfg-options load_from=<SMILE pretraining checkpoint>
+# Your own data: set num_classes, data_root, ann_file_train, ann_file_val
+# (and size, clip_len, frame_interval) in a child config or with
+# --cfg-options; each reaches every part that uses it.
 _base_ = [
     '../../_base_/models/smile_vit-b_finetune.py',
     '../../_base_/datasets/downstream/ucf101.py',
     '../../_base_/schedules/finetune_100e.py',
     '../../_base_/downstream_runtime.py',
 ]
-
-model = dict(
-    cls_head=dict(num_classes={{_base_.num_classes}}),
-    data_preprocessor=dict(
-        blending=dict(
-            type='RandomBatchAugment',
-            augments=[
-                dict(type='MixupBlending', alpha=0.8,  # Table 17
-                     num_classes={{_base_.num_classes}}),
-                dict(type='CutmixBlending', alpha=1.0,
-                     num_classes={{_base_.num_classes}}),
-            ])))

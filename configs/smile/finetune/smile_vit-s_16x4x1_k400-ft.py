@@ -1,20 +1,5 @@
-# Fine-tune a SMILE ViT-S on k400 (Table 17 K400; linear probe 30 epochs (Table 16)).
-# --cfg-options load_from=<SMILE pretraining checkpoint>
-_base_ = [
-    '../../_base_/models/smile_vit-s_finetune.py',
-    '../../_base_/datasets/downstream/k400.py',
-    '../../_base_/schedules/finetune_100e.py',
-    '../../_base_/downstream_runtime.py',
-]
+# Fine-tuning of a SMILE ViT-S on k400: smile_vit-b_16x4x1_k400-ft.py
+# with the small encoder (384 wide).
+_base_ = ['./smile_vit-b_16x4x1_k400-ft.py']
 
-model = dict(
-    cls_head=dict(num_classes={{_base_.num_classes}}),
-    data_preprocessor=dict(
-        blending=dict(
-            type='RandomBatchAugment',
-            augments=[
-                dict(type='MixupBlending', alpha=0.8,  # Table 17
-                     num_classes={{_base_.num_classes}}),
-                dict(type='CutmixBlending', alpha=1.0,
-                     num_classes={{_base_.num_classes}}),
-            ])))
+model = dict(backbone=dict(arch='small'), cls_head=dict(in_channels=384))

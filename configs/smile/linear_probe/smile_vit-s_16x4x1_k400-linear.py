@@ -1,6 +1,5 @@
-# Linear probing of a frozen SMILE ViT-S on k400 (Table 16): the ViT-B
-# config with the small encoder (384 wide).
-# --cfg-options load_from=<SMILE pretraining checkpoint>
+# Linear probing of a SMILE ViT-S on k400: smile_vit-b_16x4x1_k400-linear.py
+# with the small encoder (384 wide).
 _base_ = ['./smile_vit-b_16x4x1_k400-linear.py']
 
 model = dict(backbone=dict(arch='small'), cls_head=dict(in_channels=384))

@@ -90,6 +90,12 @@ class MaskedVideoViT(BaseModule):
         if arch not in ARCHS:
             raise ValueError(f'arch {arch!r} is unknown; choose one of '
                              f'{sorted(ARCHS)}')
+        for name, value in (('img_size', img_size),
+                            ('num_frames', num_frames)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                from ...engine.config_references import unresolved_hint
+                raise TypeError(f'{name} must be an int, got {value!r}'
+                                + unresolved_hint(value))
         if img_size % patch_size or num_frames % tubelet_size:
             raise ValueError(
                 f'img_size {img_size} must be a multiple of patch_size '

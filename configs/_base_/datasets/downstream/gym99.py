@@ -3,16 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 99
-data_root = 'data/gym'
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/gym/gym99_train.txt',
-        data_prefix=dict(video='data/gym/subactions')))
-val_dataloader = dict(
-    dataset=dict(
-        ann_file='data/gym/gym99_val.txt',
-        data_prefix=dict(video='data/gym/subactions')))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file='data/gym/gym99_val.txt',
-        data_prefix=dict(video='data/gym/subactions')))
+data_root = 'data/gym/subactions'
+ann_file_train = 'data/gym/gym99_train.txt'
+ann_file_val = 'data/gym/gym99_val.txt'

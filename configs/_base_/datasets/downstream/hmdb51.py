@@ -3,16 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 51
-data_root = 'data/hmdb51'
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/hmdb51/hmdb51_train_split_1_videos.txt',
-        data_prefix=dict(video='data/hmdb51/videos')))
-val_dataloader = dict(
-    dataset=dict(
-        ann_file='data/hmdb51/hmdb51_val_split_1_videos.txt',
-        data_prefix=dict(video='data/hmdb51/videos')))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file='data/hmdb51/hmdb51_val_split_1_videos.txt',
-        data_prefix=dict(video='data/hmdb51/videos')))
+data_root = 'data/hmdb51/videos'
+ann_file_train = 'data/hmdb51/hmdb51_train_split_1_videos.txt'
+ann_file_val = 'data/hmdb51/hmdb51_val_split_1_videos.txt'

@@ -3,16 +3,7 @@
 _base_ = ['./common.py']
 
 num_classes = 400
-data_root = 'data/kinetics400'
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/kinetics400/kinetics400_train_list_videos.txt',
-        data_prefix=dict(video='data/kinetics400/videos_train')))
-val_dataloader = dict(
-    dataset=dict(
-        ann_file='data/kinetics400/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video='data/kinetics400/videos_val')))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file='data/kinetics400/kinetics400_val_list_videos.txt',
-        data_prefix=dict(video='data/kinetics400/videos_val')))
+data_root = 'data/kinetics400/videos_train'
+data_root_val = 'data/kinetics400/videos_val'
+ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
+ann_file_val = 'data/kinetics400/kinetics400_val_list_videos.txt'

@@ -3,16 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 101
-data_root = 'data/ucf101'
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/ucf101/ucf101_train_split_1_videos.txt',
-        data_prefix=dict(video='data/ucf101/videos')))
-val_dataloader = dict(
-    dataset=dict(
-        ann_file='data/ucf101/ucf101_val_split_1_videos.txt',
-        data_prefix=dict(video='data/ucf101/videos')))
-test_dataloader = dict(
-    dataset=dict(
-        ann_file='data/ucf101/ucf101_val_split_1_videos.txt',
-        data_prefix=dict(video='data/ucf101/videos')))
+data_root = 'data/ucf101/videos'
+ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
+ann_file_val = 'data/ucf101/ucf101_val_split_1_videos.txt'

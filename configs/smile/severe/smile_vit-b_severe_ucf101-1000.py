@@ -4,5 +4,4 @@
 #       data/ucf101/ucf101_train_split_1_1000.txt --num 1000
 _base_ = ['../finetune/smile_vit-b_16x4x1_ucf101-ft.py']
 
-train_dataloader = dict(
-    dataset=dict(ann_file='data/ucf101/ucf101_train_split_1_1000.txt'))
+ann_file_train = 'data/ucf101/ucf101_train_split_1_1000.txt'

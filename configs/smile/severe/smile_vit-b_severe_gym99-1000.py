@@ -4,4 +4,4 @@
 #       data/gym/gym99_train_1000.txt --num 1000
 _base_ = ['../finetune/smile_vit-b_16x4x1_gym99-ft.py']
 
-train_dataloader = dict(dataset=dict(ann_file='data/gym/gym99_train_1000.txt'))
+ann_file_train = 'data/gym/gym99_train_1000.txt'

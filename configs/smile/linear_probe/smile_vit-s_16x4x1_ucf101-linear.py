@@ -1,0 +1,5 @@
+# Linear probing of a SMILE ViT-S on ucf101: smile_vit-b_16x4x1_ucf101-linear.py
+# with the small encoder (384 wide).
+_base_ = ['./smile_vit-b_16x4x1_ucf101-linear.py']
+
+model = dict(backbone=dict(arch='small'), cls_head=dict(in_channels=384))

@@ -1,0 +1,25 @@
+# SEVERE, task shift (Table 14): Charades multi-label recognition, 157
+# classes, mean average precision. Annotation lines "path label label ...".
+_base_ = [
+    '../../_base_/models/smile_vit-b_finetune.py',
+    '../../_base_/datasets/downstream/common.py',
+    '../../_base_/schedules/finetune_100e.py',
+    '../../_base_/downstream_runtime.py',
+]
+
+num_classes = 157
+data_root = 'data/charades/videos'
+ann_file_train = 'data/charades/charades_train.txt'
+ann_file_val = 'data/charades/charades_val.txt'
+model = dict(
+    cls_head=dict(multi_class=True, label_smooth_eps=0.0,
+                  loss_cls=dict(type='BCELossWithLogits'),
+                  average_clips='score'),
+    data_preprocessor=dict(blending=None))  # mixup and cutmix are single-label
+dataset = dict(multi_class=True, num_classes='${model.cls_head.num_classes}')
+train_dataloader = dict(dataset=dataset)
+val_dataloader = dict(dataset=dataset)
+test_dataloader = dict(dataset=dataset)
+val_evaluator = dict(type='AccMetric',
+                     metric_list=('mean_average_precision', ))
+test_evaluator = val_evaluator

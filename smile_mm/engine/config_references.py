@@ -1,0 +1,138 @@
+"""Config references: one setting, written once, read wherever it is used.
+
+mmengine substitutes ``{{_base_.size}}`` when it parses a config file, so a
+child config or ``--cfg-options size=112`` that sets ``size`` later reaches
+nothing that had already read it. smile_mm's configs write such settings as
+references instead, strings that name another entry of the same config:
+
+* ``'${size}'`` is replaced by the value of the top-level entry ``size``,
+  with its type (an int stays an int, a list a list);
+* ``'${model.cls_head.num_classes}'`` follows a dotted path (list items by
+  their index);
+* ``'${data_root}/train.txt'`` puts the value into a longer string.
+
+They are resolved when the runner is built (:class:`SMILERunner`, the
+configs' ``runner_type``), after every child config and ``--cfg-options``
+has been merged, so each setting has one place. A referenced entry may hold
+a reference itself; a cycle or a reference to a missing entry is an error
+that names it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, List, Mapping, Optional, Sequence
+
+from mmengine.config import Config, ConfigDict
+
+_REFERENCE = re.compile(r'\$\{([A-Za-z_][\w.]*)\}')
+_WHOLE = re.compile(r'^\$\{([A-Za-z_][\w.]*)\}$')
+
+
+def is_reference(value: Any) -> bool:
+    """Whether ``value`` is a string that still holds a ``${...}``
+    reference."""
+    return isinstance(value, str) and _REFERENCE.search(value) is not None
+
+
+def unresolved_hint(value: Any) -> str:
+    """The sentence to add to an error about a value that should have been
+    resolved: empty unless ``value`` is a reference."""
+    if not is_reference(value):
+        return ''
+    return (f'; {value!r} is a config reference that was never resolved: '
+            "build the runner with runner_type='SMILERunner' (smile_mm's "
+            'configs set it), or call smile_mm.engine.resolve_references(cfg) '
+            'before building parts of the config yourself')
+
+
+def resolve_references(cfg: Config) -> Config:
+    """A copy of ``cfg`` with every ``${...}`` reference replaced.
+
+    Args:
+        cfg: A config whose entries may hold references.
+
+    Returns:
+        A new :class:`Config` (same file name) without references.
+
+    Raises:
+        KeyError: A reference names an entry the config does not have.
+        ValueError: References form a cycle.
+    """
+    if not isinstance(cfg, Config):
+        cfg = Config(dict(cfg))
+    root = cfg.to_dict()
+    resolved = {key: resolve_value(value, root, key)
+                for key, value in root.items()}
+    return Config(resolved, cfg_text=cfg.text, filename=cfg.filename)
+
+
+def resolve_value(value: Any, root: Mapping, where: str = '') -> Any:
+    """``value`` with every reference replaced by the entry of ``root`` it
+    names. Containers are rebuilt (dicts, lists, tuples); every other
+    object (a built module, a data loader) is returned as it is."""
+    return _Resolver(root).resolve(value, where, [where] if where else [])
+
+
+class _Resolver:
+
+    def __init__(self, root: Mapping) -> None:
+        self.root = root
+
+    def resolve(self, value: Any, where: str, chain: List[str]) -> Any:
+        if isinstance(value, str):
+            return self._string(value, where, chain)
+        if isinstance(value, (dict, ConfigDict)):
+            return type(value)({
+                key: self.resolve(item, _join(where, key), chain)
+                for key, item in value.items()})
+        if isinstance(value, (list, tuple)):
+            return type(value)(
+                self.resolve(item, _join(where, str(index)), chain)
+                for index, item in enumerate(value))
+        return value
+
+    def _string(self, text: str, where: str, chain: List[str]) -> Any:
+        whole = _WHOLE.match(text)
+        if whole:
+            return self._lookup(whole.group(1), where, chain)
+
+        def substitute(match: 're.Match[str]') -> str:
+            value = self._lookup(match.group(1), where, chain)
+            if not isinstance(value, (str, int, float)):
+                raise ValueError(
+                    f'{where}: {text!r} puts ${{{match.group(1)}}} into a '
+                    f'string, but it is {type(value).__name__} {value!r}; '
+                    'only strings and numbers go into strings')
+            return str(value)
+
+        return _REFERENCE.sub(substitute, text)
+
+    def _lookup(self, path: str, where: str, chain: List[str]) -> Any:
+        if path in chain:
+            cycle = ' -> '.join(f'${{{name}}}' for name in chain + [path])
+            raise ValueError(f'config references form a cycle: {cycle}')
+        value: Any = self.root
+        for part in path.split('.'):
+            value = _child(value, part)
+            if value is _MISSING:
+                raise KeyError(
+                    f'{where or "the config"} refers to ${{{path}}}, but the '
+                    f'config has no entry {path}: set it in a child config or '
+                    f'with --cfg-options {path}=...')
+        return self.resolve(value, path, chain + [path])
+
+
+_MISSING = object()
+
+
+def _child(value: Any, part: str) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(part, _MISSING)
+    if isinstance(value, Sequence) and not isinstance(value, str) \
+            and part.isdigit() and int(part) < len(value):
+        return value[int(part)]
+    return _MISSING
+
+
+def _join(where: str, key: Optional[str]) -> str:
+    return f'{where}.{key}' if where else str(key)

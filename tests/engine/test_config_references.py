@@ -1,0 +1,90 @@
+"""Config references: every '${...}' resolves to the entry it names, after
+child configs and --cfg-options; errors name the reference and the fix."""
+import pytest
+from mmengine.config import Config
+
+from smile_mm.engine import is_reference, resolve_references
+from smile_mm.models import SMILEVisionTransformer
+
+
+def test_a_whole_reference_keeps_the_type_of_what_it_names():
+    cfg = Config(dict(size=112, views=[1, 2], pipeline=[
+        dict(type='Resize', scale=('${size}', '${size}')),
+        dict(type='Crop', crop_size='${size}', sizes='${views}')]))
+    pipeline = resolve_references(cfg).pipeline
+    assert pipeline[0]['scale'] == (112, 112)
+    assert isinstance(pipeline[0]['scale'], tuple)
+    assert pipeline[1]['crop_size'] == 112
+    assert pipeline[1]['sizes'] == [1, 2]
+
+
+def test_dotted_paths_list_indices_and_references_to_references():
+    cfg = Config(dict(
+        num_classes=5,
+        model=dict(cls_head=dict(num_classes='${num_classes}'),
+                   blending=[dict(num_classes='${model.cls_head.num_classes}')]),
+        first='${model.blending.0.num_classes}'))
+    resolved = resolve_references(cfg)
+    assert resolved.model.blending[0]['num_classes'] == 5
+    assert resolved.first == 5
+
+
+def test_a_reference_inside_a_string_is_formatted_into_it():
+    cfg = Config(dict(root='data/ucf', fold=1, ann='${root}/split_${fold}.txt'))
+    assert resolve_references(cfg).ann == 'data/ucf/split_1.txt'
+
+
+def test_the_config_itself_is_left_as_written(tmp_path):
+    path = tmp_path / 'config.py'
+    path.write_text("size = 112\ncrop = '${size}'\n")
+    cfg = Config.fromfile(str(path))
+    resolved = resolve_references(cfg)
+    assert cfg.crop == '${size}' and resolved.crop == 112
+    assert resolved.filename == str(path)
+    assert resolve_references(resolved).to_dict() == resolved.to_dict()
+
+
+def test_an_override_after_parsing_reaches_every_reference():
+    cfg = Config(dict(size=224, a=dict(crop='${size}'), b=['${size}']))
+    cfg.merge_from_dict({'size': 96})  # what --cfg-options size=96 does
+    resolved = resolve_references(cfg)
+    assert resolved.a.crop == 96 and resolved.b == [96]
+
+
+def test_a_missing_entry_names_the_reference_where_it_is_and_the_fix():
+    cfg = Config(dict(model=dict(head=dict(num_classes='${num_classes}'))))
+    with pytest.raises(KeyError) as error:
+        resolve_references(cfg)
+    message = str(error.value)
+    assert 'model.head.num_classes refers to ${num_classes}' in message
+    assert '--cfg-options num_classes=' in message
+
+
+def test_a_cycle_is_an_error_that_shows_it():
+    cfg = Config(dict(a='${b}', b='${c}', c='${a}'))
+    with pytest.raises(ValueError, match=r'cycle: \$\{a\} -> \$\{b\} -> '
+                       r'\$\{c\} -> \$\{a\}'):
+        resolve_references(cfg)
+
+
+def test_only_strings_and_numbers_go_into_strings():
+    cfg = Config(dict(views=[1, 2], name='clip_${views}'))
+    with pytest.raises(ValueError, match=r"name: 'clip_\$\{views\}' puts "):
+        resolve_references(cfg)
+
+
+def test_strings_without_references_and_other_objects_pass_through():
+    marker = object()
+    cfg = dict(price='$5', brace='{size}', thing=marker)
+    resolved = resolve_references(Config(dict(price='$5', brace='{size}')))
+    assert resolved.price == '$5' and resolved.brace == '{size}'
+    from smile_mm.engine.config_references import resolve_value
+    assert resolve_value(cfg, {})['thing'] is marker
+    assert is_reference('${size}') and is_reference('a/${b}/c')
+    assert not is_reference('$size') and not is_reference(224)
+
+
+def test_an_encoder_built_from_an_unresolved_config_says_what_to_do():
+    with pytest.raises(TypeError, match=r"img_size must be an int, got "
+                       r"'\$\{size\}'.*runner_type='SMILERunner'"):
+        SMILEVisionTransformer(arch='small', img_size='${size}')
