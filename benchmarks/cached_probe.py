@@ -238,8 +238,10 @@ def main() -> int:
     if not args.no_write:
         command = ' '.join(['python benchmarks/cached_probe.py'] +
                            sys.argv[1:])
-        print(record('cached_probe', 'Linear probe from cached features '
-                     'against the end-to-end config', command,
+        section = ('cached_probe' if args.epochs == 30 else
+                   f'cached_probe_{args.epochs}e')
+        print(record(section, 'Linear probe from cached features against '
+                     f'the end-to-end config, {args.epochs} epochs', command,
                      ['route', 'top-1 %', 'per seed', 'seconds per run',
                       'speed-up'], rows, notes))
     return 0

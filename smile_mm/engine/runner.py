@@ -56,11 +56,14 @@ class SMILERunner(Runner):
         quiet_console(logger)
         config = self._config_file()
         files = log_files(logger)
-        if files:
-            logger.info(
-                'The environment, the config, the hook order and the '
-                f'parameter groups are in the log file {files[0]}'
-                + (f'; the config as run: {config}' if config else ''))
+        processes = (f'distributed over {self.world_size} processes'
+                     if self.distributed else 'one process')
+        logger.info(
+            f'Seed {self.seed}, {processes}. '
+            + (f'The environment, the config, the hook order and the '
+               f'parameter groups are in the log file {files[0]}'
+               if files else '')
+            + (f'; the config as run: {config}' if config else ''))
         return logger
 
     @master_only

@@ -79,6 +79,7 @@ def test_the_console_leaves_to_the_log_file_what_only_it_needs(
         assert start in logged
         assert start not in console
     assert f'are in the log file {log_file}' in console
+    assert 'Seed 0, one process.' in console
     assert 'Layer-wise lr decay 0.75 over 2 blocks' in console
     assert len(console.splitlines()) < 10
     assert all(start in logged for start in FILE_ONLY[:5])
