@@ -28,7 +28,9 @@ class SMILEVisionTransformer(MaskedVideoViT):
     'Pretrained', checkpoint=..., prefix='backbone.')`` loads a SMILE
     checkpoint (mmaction's ``pretrained=`` is ignored silently). Its class
     name contains ``VisionTransformer``, so mmaction's
-    ``LearningRateDecayOptimizerConstructor`` applies layer-wise decay.
+    ``LearningRateDecayOptimizerConstructor`` (and smile_mm's
+    ``LayerDecayOptimWrapperConstructor`` built on it, which the fine-tuning
+    configs use) applies layer-wise decay.
 
     Args:
         out_type: ``'fc_norm_mean'``: LayerNorm of the mean token (fresh
