@@ -9,7 +9,8 @@ references instead, strings that name another entry of the same config:
   with its type (an int stays an int, a list a list);
 * ``'${model.cls_head.num_classes}'`` follows a dotted path (list items by
   their index);
-* ``'${data_root}/train.txt'`` puts the value into a longer string.
+* ``'${data_root}/train.txt'`` puts the value into a longer string;
+* ``'$${HOME}'`` is the literal text ``${HOME}``.
 
 They are resolved when the runner is built (:class:`SMILERunner`, the
 configs' ``runner_type``), after every child config and ``--cfg-options``
@@ -24,8 +25,10 @@ from typing import Any, List, Mapping, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
-_REFERENCE = re.compile(r'\$\{([A-Za-z_][\w.]*)\}')
-_WHOLE = re.compile(r'^\$\{([A-Za-z_][\w.]*)\}$')
+#: ``${path}`` not preceded by another ``$`` (``$${path}`` is literal text)
+_REFERENCE = re.compile(r'(?<!\$)\$\{([A-Za-z_][\w.]*)\}')
+_WHOLE = re.compile(r'\$\{([A-Za-z_][\w.]*)\}')
+_ESCAPED = re.compile(r'\$(\$\{[A-Za-z_][\w.]*\})')
 
 
 def is_reference(value: Any) -> bool:
@@ -92,7 +95,7 @@ class _Resolver:
         return value
 
     def _string(self, text: str, where: str, chain: List[str]) -> Any:
-        whole = _WHOLE.match(text)
+        whole = _WHOLE.fullmatch(text)
         if whole:
             return self._lookup(whole.group(1), where, chain)
 
@@ -105,14 +108,18 @@ class _Resolver:
                     'only strings and numbers go into strings')
             return str(value)
 
-        return _REFERENCE.sub(substitute, text)
+        return _ESCAPED.sub(r'\1', _REFERENCE.sub(substitute, text))
 
     def _lookup(self, path: str, where: str, chain: List[str]) -> Any:
         if path in chain:
             cycle = ' -> '.join(f'${{{name}}}' for name in chain + [path])
             raise ValueError(f'config references form a cycle: {cycle}')
         value: Any = self.root
-        for part in path.split('.'):
+        parts = path.split('.')
+        for depth, part in enumerate(parts):
+            if depth and isinstance(value, str) and _WHOLE.fullmatch(value):
+                # a path through an entry that refers elsewhere
+                value = self.resolve(value, '.'.join(parts[:depth]), chain)
             value = _child(value, part)
             if value is _MISSING:
                 raise KeyError(

@@ -1,6 +1,7 @@
 """SMILERunner: mmengine's Runner with config references resolved."""
 from __future__ import annotations
 
+import inspect
 import os.path as osp
 from typing import Any, Optional
 
@@ -34,22 +35,25 @@ class SMILERunner(Runner):
       :mod:`smile_mm.engine.console_log`) and names the log file instead.
 
     Args:
-        *args: Passed on to :class:`~mmengine.runner.Runner`.
-        cfg: The whole config, references included.
-        **kwargs: Passed on to :class:`~mmengine.runner.Runner`; config
-            parts among them (``model``, ``train_dataloader`` ...) have
-            their references resolved against ``cfg``.
+        *args: Arguments of :class:`~mmengine.runner.Runner`.
+        **kwargs: Arguments of :class:`~mmengine.runner.Runner`. ``cfg`` is
+            the whole config, references included; the config parts among
+            the others (``model``, ``train_dataloader`` ...) have their
+            references resolved against it.
     """
 
-    def __init__(self, *args: Any, cfg: Optional[Config] = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        arguments = inspect.signature(Runner.__init__).bind(
+            self, *args, **kwargs).arguments
+        arguments.pop('self')
+        cfg = arguments.pop('cfg', None)
         self.config_as_written = cfg
         if cfg is not None:
             root = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
-            kwargs = {key: resolve_value(value, root, key)
-                      for key, value in kwargs.items()}
+            arguments = {key: resolve_value(value, root, key)
+                         for key, value in arguments.items()}
             cfg = resolve_references(cfg)
-        super().__init__(*args, cfg=cfg, **kwargs)
+        super().__init__(cfg=cfg, **arguments)
 
     def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
         logger = super().build_logger(*args, **kwargs)

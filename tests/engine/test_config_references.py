@@ -88,3 +88,24 @@ def test_an_encoder_built_from_an_unresolved_config_says_what_to_do():
     with pytest.raises(TypeError, match=r"img_size must be an int, got "
                        r"'\$\{size\}'.*runner_type='SMILERunner'"):
         SMILEVisionTransformer(arch='small', img_size='${size}')
+
+
+def test_dollar_dollar_is_literal_text():
+    cfg = Config(dict(size=1, out='$${HOME}/runs', mixed='$${size}-${size}'))
+    resolved = resolve_references(cfg)
+    assert resolved.out == '${HOME}/runs'
+    assert resolved.mixed == '${size}-1'
+    assert not is_reference('$${HOME}')
+
+
+def test_a_path_may_lead_through_an_entry_that_refers_elsewhere():
+    cfg = Config(dict(
+        train_pipeline=[dict(type='SampleFrames', clip_len=16)],
+        loader=dict(pipeline='${train_pipeline}'),
+        first='${loader.pipeline.0.type}'))
+    assert resolve_references(cfg).first == 'SampleFrames'
+
+
+def test_a_reference_followed_by_a_newline_is_no_whole_reference():
+    cfg = Config(dict(size=112, line='${size}\n'))
+    assert resolve_references(cfg).line == '112\n'

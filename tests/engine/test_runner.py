@@ -149,3 +149,23 @@ def test_layer_decay_gives_mmaction2s_scales_where_the_depths_agree():
 
     assert by_group(ours) == by_group(theirs)
     assert torch.is_tensor(ours.optimizer.param_groups[0]['params'][0])
+
+
+def test_other_runners_get_the_config_resolved(config, tmp_path):
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'plain')
+    cfg.pop('runner_type')  # mmengine's own Runner
+    runner = build_runner(cfg)
+    assert type(runner) is Runner
+    assert runner.model.backbone.grid == (2, 2, 2)
+
+
+def test_positional_arguments_are_resolved_too(config, tmp_path):
+    from smile_mm.engine import SMILERunner
+    cfg = Config.fromfile(config)
+    runner = SMILERunner(cfg.model, str(tmp_path / 'positional'),
+                         cfg=cfg, train_dataloader=cfg.train_dataloader,
+                         train_cfg=cfg.train_cfg,
+                         optim_wrapper=cfg.optim_wrapper)
+    assert runner.model.backbone.grid == (2, 2, 2)

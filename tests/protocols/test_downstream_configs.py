@@ -192,3 +192,17 @@ def test_every_vit_b_config_has_a_vit_s_twin():
     twins = [p.replace('smile_vit-b', 'smile_vit-s') for p in CONFIGS
              if 'smile_vit-b' in p]
     assert twins and all(osp.isfile(t) for t in twins)
+
+
+def test_a_pipeline_step_is_edited_through_its_loader_as_in_mmaction2():
+    path = osp.join(ROOT, 'configs', 'smile', 'finetune',
+                    'smile_vit-b_16x4x1_k400-ft.py')
+    cfg = build_config(parse_args([
+        path, '--cfg-options',
+        'train_dataloader.dataset.pipeline.5.area_range=(0.5,1.0)',
+        'size=96']))
+    step = resolve_references(cfg).train_dataloader.dataset.pipeline[5]
+    assert step['type'] == 'RandomResizedCrop'
+    assert tuple(step['area_range']) == (0.5, 1.0)
+    final = resolve_references(cfg).train_dataloader.dataset.pipeline[6]
+    assert final['scale'] == (96, 96)

@@ -48,19 +48,19 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, ann_file='${ann_file_train}',
                  data_prefix=dict(video='${data_root}'),
-                 pipeline='${train_pipeline}'))
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1, num_workers=8, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file='${ann_file_val}',
                  data_prefix=dict(video='${data_root_val}'),
-                 pipeline='${test_pipeline}', test_mode=True))
+                 pipeline=test_pipeline, test_mode=True))
 test_dataloader = dict(
     batch_size=1, num_workers=8, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file='${ann_file_test}',
                  data_prefix=dict(video='${data_root_val}'),
-                 pipeline='${test_pipeline}', test_mode=True))
+                 pipeline=test_pipeline, test_mode=True))
 val_evaluator = dict(type='RepetitionCountMetric')
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='count/mean_error',

@@ -8,6 +8,9 @@
 # that sets `size = 112`, or `--cfg-options size=112`, reaches every crop and
 # the encoder's position table (smile_mm.engine.config_references).
 # Each dataset config sets num_classes, data_root(_val) and ann_file_*.
+# The loaders take the pipelines below when this file is parsed, as in
+# mmaction2: edit a step of a run through the loader
+# (train_dataloader.dataset.pipeline.N...).
 clip_len = 16  # frames per clip
 frame_interval = 4  # every 4th frame
 size = 224  # crop size in pixels, also the encoder's img_size
@@ -63,7 +66,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, ann_file='${ann_file_train}',
                  data_prefix=dict(video='${data_root}'),
-                 pipeline='${train_pipeline}'))
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
     num_workers=8,
@@ -71,7 +74,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file='${ann_file_val}',
                  data_prefix=dict(video='${data_root_val}'),
-                 pipeline='${val_pipeline}', test_mode=True))
+                 pipeline=val_pipeline, test_mode=True))
 test_dataloader = dict(
     batch_size=1,
     num_workers=8,
@@ -79,7 +82,7 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(type=dataset_type, ann_file='${ann_file_test}',
                  data_prefix=dict(video='${data_root_val}'),
-                 pipeline='${test_pipeline}', test_mode=True))
+                 pipeline=test_pipeline, test_mode=True))
 # top-1, top-5 and mean per-class accuracy
 val_evaluator = dict(type='AccMetric',
                      metric_list=('top_k_accuracy', 'mean_class_accuracy'))
