@@ -169,3 +169,27 @@ def test_positional_arguments_are_resolved_too(config, tmp_path):
                          train_cfg=cfg.train_cfg,
                          optim_wrapper=cfg.optim_wrapper)
     assert runner.model.backbone.grid == (2, 2, 2)
+
+
+def test_mmengines_file_client_warnings_stay_in_the_log_file(tmp_path):
+    """mmaction2's decoders create mmengine FileClients, which warn on every
+    run; the console drops it, the log file keeps it."""
+    import io
+    import logging
+
+    from mmengine.fileio import FileClient
+    from mmengine.logging import MMLogger
+
+    from smile_mm.engine.console_log import quiet_console
+    log_file = str(tmp_path / 'run.log')
+    logger = MMLogger.get_instance('file_client_check', log_file=log_file)
+    console = io.StringIO()
+    handler = logging.StreamHandler(console)
+    logger.addHandler(handler)
+    quiet_console(logger)
+    FileClient('disk')  # warns through the current logger
+    handler.flush()
+    for h in logger.handlers:
+        h.flush()
+    assert '"FileClient" will be deprecated' in open(log_file).read()
+    assert 'FileClient' not in console.getvalue()
