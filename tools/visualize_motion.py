@@ -24,7 +24,7 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
-from smile_mm.datasets.failure_tolerance import UnreadableSample
+from smile_mm.datasets.loading_guard import UnreadableSample
 from smile_mm.datasets.pipeline_order import transform_name
 
 STOP_AT = ('FormatShape', 'PackActionInputs')
@@ -35,12 +35,10 @@ def run_until_formatting(dataset, index: int) -> Dict:
     loading transform cannot read raises ``UnreadableSample`` (with
     smile_mm's tolerant datasets) naming it."""
     results = dataset.get_data_info(index)
-    guarded = getattr(dataset, 'apply_guarded', None)
     for transform in dataset.pipeline.transforms:
         if transform_name(transform) in STOP_AT:
             break
-        results = (guarded(transform, results) if guarded else
-                   transform(results))
+        results = transform(results)
         if results is None:
             raise RuntimeError(f'the pipeline dropped sample {index}')
     return results

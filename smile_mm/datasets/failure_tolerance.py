@@ -1,14 +1,15 @@
-"""Skip videos that cannot be read, count them, and stop when too many fail.
+"""Skip samples whose files cannot be read, count them, and stop when too
+many fail.
 
-A missing or undecodable video in a training set is skipped with a warning
-that names the file; mmengine's ``BaseDataset`` then draws another sample
-(its ``max_refetch`` loop). Failures are counted per video in a flag tensor
-in shared memory, so the data-loader workers of one process add up to one
-count, and a failed video is not decoded again. Once more than
+A training sample whose loading step fails (:class:`UnreadableSample`, see
+:mod:`smile_mm.datasets.loading_guard`) is skipped with a warning that
+names the file; mmengine's ``BaseDataset`` then draws another sample (its
+``max_refetch`` loop). Failures are counted per sample in a flag tensor in
+shared memory, so the data-loader workers of one process add up to one
+count, and a failed file is not read again. Once more than
 ``max_failure_ratio`` of the dataset has failed, loading stops with an error
-listing the files. Only failures of the loading transforms (decoders) are
-tolerated: an error in any other transform is a bug and is raised as it is.
-In test mode every failure is an error.
+listing the files. An error of any other transform is a bug and is raised
+as it is. In test mode every failure is an error.
 
 Files that do not exist are found once, when the dataset is built: all of
 them are named in one message (an error in test mode or beyond
@@ -19,39 +20,25 @@ from __future__ import annotations
 
 import logging
 import os.path as osp
-from contextlib import AbstractContextManager
 from typing import Any, List, Optional, Sequence
 
 import torch
 from mmengine.logging import print_log
-from mmengine.registry import DefaultScope
 
-from .pipeline_order import check_pipeline_order, transform_name
-from .seeded_sampler import seed_everything_for
+from .loading_guard import LOADING_TRANSFORMS, UnreadableSample
 
-#: Transforms whose failure means the input file is missing or unreadable.
-LOADING_TRANSFORMS = (
-    'DecordInit', 'DecordDecode', 'OpenCVInit', 'OpenCVDecode', 'PyAVInit',
-    'PyAVDecode', 'PyAVDecodeMotionVector', 'PIMSInit', 'PIMSDecode',
-    'RawFrameDecode', 'ImageDecode', 'LoadStaticClip')
 _MAX_LISTED = 10
 _MAX_MISSING_LISTED = 50
 
 
-class UnreadableSample(Exception):
-    """A loading transform failed on a sample's file."""
-
-    def __init__(self, transform, error: Exception) -> None:
-        super().__init__(str(error))
-        self.transform = transform
-        self.error = error
-
-
 class FailureTolerantMixin:
-    """Mixin for mmaction datasets; put it before the dataset class.
+    """Mixin for mmengine datasets; put it before the dataset class.
 
     The subclass calls :meth:`_setup_failure_tolerance` at the start of its
-    ``__init__``, before the dataset's own ``__init__``.
+    ``__init__``, before the dataset's own ``__init__``, guards the loading
+    steps of the built pipeline with
+    :func:`~smile_mm.datasets.loading_guard.guard_loading` (names in
+    ``self.loading_transforms``) and ends with :meth:`_check_files`.
     """
 
     def _setup_failure_tolerance(
@@ -70,17 +57,8 @@ class FailureTolerantMixin:
         self._failed_files: List[str] = []
         self.check_files = bool(check_files)
 
-    @staticmethod
-    def _registry_scope() -> AbstractContextManager:
-        """Build in mmaction's scope unless a config already set one, so
-        that datasets made in plain Python find smile_mm's transforms."""
-        current = DefaultScope.get_current_instance()
-        return DefaultScope.overwrite_default_scope(
-            None if current is not None else 'mmaction')
-
     def full_init(self) -> None:
         super().full_init()
-        check_pipeline_order(self.pipeline.transforms)
         if self._failed is None:
             self._failed = torch.zeros(len(self), dtype=torch.bool)
             self._failed.share_memory_()
@@ -121,15 +99,6 @@ class FailureTolerantMixin:
                   f'{self.max_failure_ratio:.1%} of the samples):\n  '
                   f'{listed}', logger='current', level=logging.WARNING)
 
-    def __getitem__(self, idx):
-        """``dataset[index]``, or ``dataset[(index, seed)]`` from
-        :class:`SeededSampler`: numpy and ``random`` are seeded first, so
-        the sample's random choices depend on the seed alone."""
-        if isinstance(idx, tuple):
-            idx, seed = idx
-            seed_everything_for(seed)
-        return super().__getitem__(idx)
-
     @property
     def num_failed(self) -> int:
         """Videos that failed to load so far (in this process)."""
@@ -145,36 +114,15 @@ class FailureTolerantMixin:
         """Run the pipeline; a loading failure returns None (draw another)."""
         if self._failed is not None and bool(self._failed[idx]):
             return None
-        info = self.get_data_info(idx)
-        name = self._source_name(info, idx)
         try:
-            return self.transform_sample(info)
+            return super().prepare_data(idx)
         except UnreadableSample as failure:
-            return self._record_failure(idx, name, failure.transform,
-                                        failure.error)
+            name = self._source_name(self.get_data_info(idx), idx)
+            return self._record_failure(idx, name, failure)
 
-    def transform_sample(self, info: dict) -> Any:
-        """Run ``self.pipeline`` on one sample, loading steps guarded."""
-        for transform in self.pipeline.transforms:
-            info = self.apply_guarded(transform, info)
-            if info is None:
-                return None
-        return info
-
-    def apply_guarded(self, transform, info: dict) -> Optional[dict]:
-        """``transform(info)``; a loading transform's failure becomes
-        :class:`UnreadableSample`, any other error is raised as it is."""
-        try:
-            return transform(info)
-        except Exception as error:  # noqa: BLE001 - filtered below
-            if transform_name(transform) not in self.loading_transforms:
-                raise
-            raise UnreadableSample(transform, error) from error
-
-    def _record_failure(self, idx: int, name: str, transform,
-                        error: Exception) -> None:
-        reason = (f'{transform_name(transform)} failed: '
-                  f'{type(error).__name__}: {error}')
+    def _record_failure(self, idx: int, name: str,
+                        failure: UnreadableSample) -> None:
+        reason, error = str(failure), failure.error
         if self.test_mode:
             raise RuntimeError(
                 f'cannot load {name} ({reason}); evaluation sets must be '

@@ -22,7 +22,10 @@ _OUTPUT = {OVERLAY: 'object masks', MASKING: 'token mask'}
 
 
 def transform_name(transform: Union[dict, Callable]) -> str:
-    """Registered name of a transform config or instance, without scope."""
+    """Registered name of a transform config or instance, without scope;
+    a wrapper that names its transform ``__wrapped__`` gives the name of
+    the transform."""
+    transform = getattr(transform, '__wrapped__', transform)
     if isinstance(transform, dict):
         name = transform.get('type', '')
         name = name if isinstance(name, str) else name.__name__

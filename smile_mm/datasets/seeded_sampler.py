@@ -1,45 +1,42 @@
-"""SeededSampler: every sample's augmentation depends on (seed, epoch, index).
-
-mmaction's transforms, and smile_mm's, draw from numpy's global generator.
-Its state depends on which process runs a sample and on how many samples
-that process ran before, so neither a resumed run nor a run with another
-number of loader workers sees the same crops, overlays and masks. This
-sampler yields ``(index, seed)`` pairs; smile_mm's datasets seed numpy and
-``random`` with that seed before running the pipeline, which makes every
-sample a pure function of (run seed, epoch, index): resumed runs repeat
-uninterrupted ones exactly, whatever the number of workers or ranks.
-"""
+"""SeededSampler: mmengine's DefaultSampler that seeds every sample from
+(seed, epoch, index), for exact resume and independence from the number of
+loader workers (see :mod:`smile_mm.datasets.sample_seeds`)."""
 from __future__ import annotations
 
-import random
-from typing import Iterator, Tuple
+from typing import Iterator
 
-import numpy as np
 from mmaction.registry import DATA_SAMPLERS
 from mmengine.dataset import DefaultSampler
 
 
-def sample_seed(seed: int, epoch: int, index: int) -> int:
-    """A 32-bit seed from (seed, epoch, index), well mixed."""
-    state = np.random.SeedSequence([seed & 0xFFFFFFFF, epoch, index])
-    return int(state.generate_state(1)[0])
-
-
-def seed_everything_for(seed: int) -> None:
-    """Seed the generators that data transforms draw from."""
-    np.random.seed(seed)
-    random.seed(seed)
-
-
 @DATA_SAMPLERS.register_module()
 class SeededSampler(DefaultSampler):
-    """``DefaultSampler`` (same order, sharding and padding) that yields
-    ``(index, seed)``; use it with smile_mm's datasets.
+    """``DefaultSampler`` (same indices, order, sharding and padding) that
+    publishes its ``(seed, epoch)`` to the dataset before each epoch; the
+    dataset then seeds numpy and ``random`` from (seed, epoch, index) before
+    each sample. smile_mm's datasets take the seed themselves; wrap any other
+    dataset in :class:`~smile_mm.datasets.SeededDataset`.
 
     Args:
+        dataset: A dataset with ``set_sample_seed(seed, epoch)``.
         **kwargs: See ``mmengine.dataset.DefaultSampler``.
+
+    Raises:
+        TypeError: The dataset cannot be seeded.
     """
 
-    def __iter__(self) -> Iterator[Tuple[int, int]]:
-        for index in super().__iter__():
-            yield index, sample_seed(self.seed, self.epoch, index)
+    def __init__(self, dataset, **kwargs) -> None:
+        if not callable(getattr(dataset, 'set_sample_seed', None)):
+            raise TypeError(
+                f'SeededSampler seeds each sample through the dataset, and '
+                f'{type(dataset).__name__} cannot take a seed: wrap it, '
+                f"dataset=dict(type='SeededDataset', dataset=<its config>), "
+                f"or use sampler=dict(type='DefaultSampler')")
+        super().__init__(dataset, **kwargs)
+        self.dataset.set_sample_seed(self.seed, self.epoch)
+
+    def __iter__(self) -> Iterator[int]:
+        # runs when the loader asks for the epoch's first index, before any
+        # index reaches a worker
+        self.dataset.set_sample_seed(self.seed, self.epoch)
+        yield from super().__iter__()

@@ -9,7 +9,11 @@ from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 
 from .annotation_list import read_path_list
+from .default_scope import mmaction_scope
 from .failure_tolerance import FailureTolerantMixin
+from .loading_guard import guard_loading
+from .pipeline_order import check_pipeline_order
+from .sample_seeds import SeededSamplesMixin
 from .transforms.load_static_clip import BACKGROUNDS
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
@@ -17,7 +21,8 @@ VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
 
 
 @DATASETS.register_module()
-class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
+class StaticClipDataset(SeededSamplesMixin, FailureTolerantMixin,
+                        BaseActionDataset):
     """One background image repeated over the clip, for the paper's
     "learning without natural videos" (Tables 7 and 12).
 
@@ -33,7 +38,8 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
     Use ``LoadStaticClip`` as the first transform of ``pipeline`` and
     ``SyntheticMotionOverlay`` after the geometric transforms. Unreadable
     images and videos are skipped within ``max_failure_ratio`` (see
-    :mod:`smile_mm.datasets.failure_tolerance`).
+    :mod:`smile_mm.datasets.failure_tolerance`); samples are seeded as in
+    :class:`TolerantVideoDataset`.
 
     Args:
         pipeline: Transforms.
@@ -92,9 +98,11 @@ class StaticClipDataset(FailureTolerantMixin, BaseActionDataset):
         self._prefix_key = key
         self._setup_failure_tolerance(max_failure_ratio, loading_transforms,
                                       check_files)
-        with self._registry_scope():
-            super().__init__(ann_file, pipeline=pipeline, data_prefix=data_prefix,
-                             **kwargs)
+        with mmaction_scope():
+            super().__init__(ann_file, pipeline=pipeline,
+                             data_prefix=data_prefix, **kwargs)
+        check_pipeline_order(self.pipeline.transforms)
+        guard_loading(self.pipeline, self.loading_transforms)
         self._check_files()
 
     def _list_files(self) -> List[str]:

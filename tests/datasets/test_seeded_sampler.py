@@ -1,33 +1,156 @@
+"""SeededSampler yields DefaultSampler's plain indices and seeds every
+sample from (seed, epoch, index), in smile_mm's datasets and, through
+SeededDataset, in any other."""
 import numpy as np
+import pytest
+import torch
+from mmengine.dataset import DefaultSampler
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
 
-from smile_mm.datasets import SeededSampler, StaticClipDataset, sample_seed
-
-
-class Sized:
-    def __len__(self):
-        return 10
-
-
-def test_seeds_depend_on_seed_epoch_and_index_only():
-    sampler = SeededSampler(Sized(), shuffle=True, seed=3)
-    first = list(sampler)
-    assert sorted(i for i, _ in first) == list(range(10))
-    assert all(s == sample_seed(3, 0, i) for i, s in first)
-    assert list(SeededSampler(Sized(), shuffle=True, seed=3)) == first
-    sampler.set_epoch(1)
-    second = dict(list(sampler))
-    assert all(second[i] != s for i, s in first)  # new epoch, new seeds
-    assert len({s for _, s in first}) == 10
+from smile_mm.datasets import (SeededDataset, SeededSampler,
+                               StaticClipDataset, sample_seed)
 
 
-def test_datasets_seed_the_pipeline_from_the_pair():
-    dataset = StaticClipDataset([dict(type='LoadStaticClip', clip_len=2)],
-                                background='noise', num_samples=4,
-                                frame_size=(8, 8))
+def noise_dataset(num_samples=4):
+    return StaticClipDataset([dict(type='LoadStaticClip', clip_len=2)],
+                             background='noise', num_samples=num_samples,
+                             frame_size=(8, 8))
+
+
+def test_indices_are_those_of_the_default_sampler():
+    dataset = noise_dataset(10)
+    for epoch in (0, 3):
+        seeded = SeededSampler(dataset, shuffle=True, seed=3)
+        default = DefaultSampler(dataset, shuffle=True, seed=3)
+        seeded.set_epoch(epoch)
+        default.set_epoch(epoch)
+        indices = list(seeded)
+        assert indices == list(default)
+        assert all(type(index) is int for index in indices)
+        assert sorted(indices) == list(range(10))
+
+
+def test_a_sample_depends_on_seed_epoch_and_index_only():
+    dataset = noise_dataset()
+    sampler = SeededSampler(dataset, shuffle=True, seed=77)
+    list(sampler)  # publishes (77, epoch 0)
     np.random.seed(0)
-    a = dataset[(1, 77)]['imgs'][0]
+    a = dataset[1]['imgs'][0]
     np.random.seed(1)  # the global state does not matter
-    b = dataset[(1, 77)]['imgs'][0]
-    c = dataset[(1, 78)]['imgs'][0]
+    b = dataset[1]['imgs'][0]
     np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
+    assert not np.array_equal(a, dataset[2]['imgs'][0])
+    # the seed is the published function of (seed, epoch, index)
+    np.random.seed(sample_seed(77, 0, 1))
+    expected = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(dataset[1]['imgs'][0], expected)
+    sampler.set_epoch(1)
+    list(sampler)
+    assert not np.array_equal(a, dataset[1]['imgs'][0])  # new epoch
+
+
+def test_unseeded_until_a_sampler_publishes():
+    dataset = noise_dataset()
+    np.random.seed(5)
+    a = dataset[1]['imgs'][0]
+    np.random.seed(6)
+    assert not np.array_equal(a, dataset[1]['imgs'][0])
+    np.random.seed(5)
+    np.testing.assert_array_equal(a, dataset[1]['imgs'][0])
+
+
+def test_a_dataset_that_cannot_be_seeded_is_named_with_the_fix():
+    with pytest.raises(TypeError, match=r"list .*SeededDataset"):
+        SeededSampler(list(range(4)), shuffle=False)
+
+
+def write_videos(folder, count=4):
+    import cv2
+    lines = []
+    for i in range(count):
+        path = folder / f'v{i}.avi'
+        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'),
+                                 10, (40, 32))
+        for t in range(12):
+            writer.write(np.full((32, 40, 3), 20 * i + t, np.uint8))
+        writer.release()
+        lines.append(f'{path.name} {i % 2}')
+    (folder / 'list.txt').write_text('\n'.join(lines) + '\n')
+
+
+def stock_video_loader(folder, num_workers):
+    """mmaction's own VideoDataset, with random crops and flips."""
+    return dict(
+        batch_size=2, num_workers=num_workers,
+        sampler=dict(type='SeededSampler', shuffle=True),
+        collate_fn=dict(type='pseudo_collate'),
+        dataset=dict(
+            type='SeededDataset',
+            dataset=dict(
+                type='VideoDataset', ann_file=str(folder / 'list.txt'),
+                data_prefix=dict(video=str(folder)),
+                pipeline=[
+                    dict(type='OpenCVInit'),
+                    dict(type='SampleFrames', clip_len=3, frame_interval=1,
+                         num_clips=1),
+                    dict(type='OpenCVDecode'),
+                    dict(type='RandomResizedCrop'),
+                    dict(type='Resize', scale=(16, 16), keep_ratio=False),
+                    dict(type='Flip', flip_ratio=0.5),
+                    dict(type='FormatShape', input_format='NCTHW'),
+                    dict(type='PackActionInputs', meta_keys=('frame_inds',
+                                                             'flip')),
+                ])))
+
+
+def epoch_batches(folder, num_workers, seed, epoch=0):
+    init_default_scope('mmaction')
+    loader = Runner.build_dataloader(stock_video_loader(folder, num_workers),
+                                     seed=seed)
+    loader.sampler.set_epoch(epoch)
+    inputs, frames = [], []
+    for batch in loader:
+        inputs += batch['inputs']
+        frames += [tuple(s.frame_inds) for s in batch['data_samples']]
+    return torch.stack(inputs), frames
+
+
+def test_a_stock_video_dataset_is_seeded_through_the_wrapper(tmp_path):
+    write_videos(tmp_path)
+    inputs, frames = epoch_batches(tmp_path, 0, seed=1)
+    assert inputs.shape == (4, 1, 3, 3, 16, 16)
+    # the same samples in one process and in two workers
+    in_workers, frames_in_workers = epoch_batches(tmp_path, 2, seed=1)
+    assert torch.equal(inputs, in_workers) and frames == frames_in_workers
+    # and not the same under another seed or in another epoch
+    assert not torch.equal(inputs, epoch_batches(tmp_path, 0, seed=2)[0])
+    assert not torch.equal(inputs,
+                           epoch_batches(tmp_path, 0, seed=1, epoch=1)[0])
+
+
+def test_the_wrapper_passes_on_what_evaluators_and_runners_read(tmp_path):
+    write_videos(tmp_path)
+    init_default_scope('mmaction')
+    config = stock_video_loader(tmp_path, 0)['dataset']
+    wrapped = SeededDataset(config['dataset'])
+    built = SeededDataset(**{k: v for k, v in config.items() if k != 'type'})
+    assert len(wrapped) == len(built) == 4
+    assert wrapped.get_data_info(2)['label'] == 0
+    assert wrapped.metainfo == wrapped.dataset.metainfo
+    wrapped.full_init()
+
+
+def test_smile_mm_datasets_take_the_default_sampler(tmp_path):
+    init_default_scope('mmaction')
+    loader = Runner.build_dataloader(dict(
+        batch_size=2, num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=True),
+        collate_fn=dict(type='pseudo_collate'),
+        dataset=dict(type='StaticClipDataset', background='noise',
+                     num_samples=5, frame_size=(8, 8),
+                     pipeline=[dict(type='LoadStaticClip', clip_len=2),
+                               dict(type='FormatShape', input_format='NCTHW'),
+                               dict(type='PackActionInputs')])), seed=0)
+    shapes = [tuple(x.shape) for batch in loader for x in batch['inputs']]
+    assert shapes == [(1, 3, 2, 8, 8)] * 5
