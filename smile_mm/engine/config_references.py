@@ -10,6 +10,10 @@ references instead, strings that name another entry of the same config:
 * ``'${model.cls_head.num_classes}'`` follows a dotted path (list items by
   their index);
 * ``'${data_root}/train.txt'`` puts the value into a longer string;
+* ``'2 * ${stage_epochs}'`` or ``'${stage_epochs} + ${warmup_epochs}'``, a
+  string of nothing but references to numbers, numbers, ``+ - * / //``
+  and parentheses, is computed (``int`` stays ``int`` except through
+  ``/``), so that a schedule derives its epochs from one setting;
 * ``'$${HOME}'`` is the literal text ``${HOME}``.
 
 They are resolved when the runner is built (:class:`SMILERunner`, the
@@ -20,6 +24,8 @@ that names it.
 """
 from __future__ import annotations
 
+import ast
+import operator
 import re
 from typing import Any, List, Mapping, Optional, Sequence
 
@@ -29,6 +35,13 @@ from mmengine.config import Config, ConfigDict
 _REFERENCE = re.compile(r'(?<!\$)\$\{([A-Za-z_][\w.]*)\}')
 _WHOLE = re.compile(r'\$\{([A-Za-z_][\w.]*)\}')
 _ESCAPED = re.compile(r'\$(\$\{[A-Za-z_][\w.]*\})')
+#: a string that is only references, numbers, operators and parentheses
+_ARITHMETIC = re.compile(r'(\$\{[A-Za-z_][\w.]*\}|[\d.\s()+\-*/])+')
+_OPERATOR = re.compile(r'[+\-*/]')
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub,
+              ast.Mult: operator.mul, ast.Div: operator.truediv,
+              ast.FloorDiv: operator.floordiv, ast.USub: operator.neg,
+              ast.UAdd: operator.pos}
 
 
 def is_reference(value: Any) -> bool:
@@ -98,6 +111,11 @@ class _Resolver:
         whole = _WHOLE.fullmatch(text)
         if whole:
             return self._lookup(whole.group(1), where, chain)
+        if (_ARITHMETIC.fullmatch(text) and _REFERENCE.search(text)
+                and _OPERATOR.search(_REFERENCE.sub('', text))):
+            computed = self._arithmetic(text, where, chain)
+            if computed is not _MISSING:
+                return computed
 
         def substitute(match: 're.Match[str]') -> str:
             value = self._lookup(match.group(1), where, chain)
@@ -109,6 +127,26 @@ class _Resolver:
             return str(value)
 
         return _ESCAPED.sub(r'\1', _REFERENCE.sub(substitute, text))
+
+    def _arithmetic(self, text: str, where: str, chain: List[str]) -> Any:
+        """The value of ``text`` computed, or ``_MISSING`` when a
+        reference in it is not a number (then it is put into the string)."""
+        values = {}
+
+        def name(match: 're.Match[str]') -> str:
+            value = self._lookup(match.group(1), where, chain)
+            values[f'_{len(values)}'] = value
+            return f' _{len(values) - 1} '
+
+        expression = _REFERENCE.sub(name, text)
+        if not all(_is_number(value) for value in values.values()):
+            return _MISSING
+        try:
+            return _evaluate(ast.parse(expression.strip(), mode='eval').body,
+                             values)
+        except (SyntaxError, ValueError, ZeroDivisionError) as error:
+            raise ValueError(f'{where}: cannot compute {text!r}: '
+                             f'{error}') from error
 
     def _lookup(self, path: str, where: str, chain: List[str]) -> Any:
         if path in chain:
@@ -130,6 +168,24 @@ class _Resolver:
 
 
 _MISSING = object()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _evaluate(node: ast.AST, values: Mapping[str, Any]) -> Any:
+    """Numbers and names of ``values`` under + - * / // and signs."""
+    if isinstance(node, ast.Constant) and _is_number(node.value):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in values:
+        return values[node.id]
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_evaluate(node.left, values),
+                                         _evaluate(node.right, values))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPERATORS:
+        return _OPERATORS[type(node.op)](_evaluate(node.operand, values))
+    raise ValueError('only numbers, + - * / // and parentheses are allowed')
 
 
 def _child(value: Any, part: str) -> Any:

@@ -109,3 +109,32 @@ def test_a_path_may_lead_through_an_entry_that_refers_elsewhere():
 def test_a_reference_followed_by_a_newline_is_no_whole_reference():
     cfg = Config(dict(size=112, line='${size}\n'))
     assert resolve_references(cfg).line == '112\n'
+
+
+def test_arithmetic_of_numbers_is_computed_with_their_type():
+    cfg = Config(dict(stage=150, warmup=20, rate=0.5, name='k400',
+                      both='2 * ${stage}', end='${stage} + ${warmup}',
+                      cosine='(${stage} - ${warmup}) // 3', half='${stage} / 4',
+                      scaled='${rate} * 3', negative='-${warmup}',
+                      words='${name}-${name}', spaced='${stage} ${warmup}',
+                      dotted='${stage}.${warmup}'))
+    resolved = resolve_references(cfg)
+    assert resolved.both == 300 and type(resolved.both) is int
+    assert resolved.end == 170
+    assert resolved.cosine == 43
+    assert resolved.half == 37.5
+    assert resolved.scaled == 1.5
+    assert resolved.negative == -20
+    # strings and strings without an operator are formatted, not computed
+    assert resolved.words == 'k400-k400'
+    assert resolved.spaced == '150 20' and resolved.dotted == '150.20'
+
+
+@pytest.mark.parametrize('text, message', [
+    ('${stage} // 0', 'division'),
+    ('${stage} ** 2', r'only numbers, \+ - \* / //'),
+    ('${stage} +', 'invalid syntax'),
+])
+def test_arithmetic_that_cannot_be_computed_names_the_entry(text, message):
+    with pytest.raises(ValueError, match=rf"bad: cannot compute .*{message}"):
+        resolve_references(Config(dict(stage=3, bad=text)))

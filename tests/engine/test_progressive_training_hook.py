@@ -5,9 +5,15 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
-from smile_mm.engine.hooks import find_overlays
+from smile_mm.datasets import SyntheticMotionOverlay
+from smile_mm.engine.hooks import ProgressiveTrainingHook
 
 from ..tiny_config import write_tiny_config
+
+
+def overlays(loader):
+    return [t for t in loader.dataset.pipeline.transforms
+            if isinstance(t, SyntheticMotionOverlay)]
 
 
 @HOOKS.register_module(force=True)
@@ -49,8 +55,13 @@ def test_stage_two_uses_original_clips_and_a_fresh_schedule(tmp_path):
     stage1 = [is_tube(m) for masks in record.masks[:8] for m in masks]
     stage2 = [is_tube(m) for masks in record.masks[8:] for m in masks]
     assert not all(stage1) and all(stage2)
-    assert all(o.prob == 0 for o in
-               find_overlays(runner.train_dataloader.dataset))
+    # stage 2 runs on a loader built with the pipeline without the overlay
+    names = [type(t).__name__ for t in
+             runner.train_dataloader.dataset.pipeline.transforms]
+    assert 'SyntheticMotionOverlay' not in names
+    assert names[-3:] == ['TubeTrajectoryMaskGenerator', 'FormatShape',
+                          'PackActionInputs']
+    assert runner.train_dataloader.sampler.epoch == 3
     # the optimizer restarted at the switch: 8 Adam steps since
     optimizer = runner.optim_wrapper.optimizer
     steps = {int(state['step']) for state in optimizer.state.values()}
@@ -76,5 +87,46 @@ def test_switch_after_the_run_is_said_in_the_log(tmp_path):
     finally:
         logger.removeHandler(handler)
     assert any('before stage 2 starts at epoch 2' in line for line in lines)
-    assert all(o.prob == 1 for o in
-               find_overlays(runner.train_dataloader.dataset))
+    assert [o.prob for o in overlays(runner.train_dataloader)] == [1]
+
+
+def test_a_declared_stage_two_pipeline_is_the_one_built(tmp_path):
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    stage2 = [step for step in cfg.train_pipeline
+              if step['type'] not in ('SyntheticMotionOverlay', 'Flip')]
+    hook = ProgressiveTrainingHook(switch_epoch=2, stage2_pipeline=stage2)
+    loader = hook.stage2_loader_config(cfg.train_dataloader)
+    assert loader['dataset']['pipeline'] == stage2
+    # the default leaves out the overlay and nothing else
+    default = ProgressiveTrainingHook(switch_epoch=2).stage2_loader_config(
+        cfg.train_dataloader)['dataset']['pipeline']
+    assert [s['type'] for s in default] == [
+        s['type'] for s in cfg.train_pipeline
+        if s['type'] != 'SyntheticMotionOverlay']
+    assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
+
+
+def test_a_wrapped_dataset_gets_the_stage_two_pipeline(tmp_path):
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    wrapped = dict(cfg.train_dataloader,
+                   dataset=dict(type='SeededDataset',
+                                dataset=cfg.train_dataloader.dataset))
+    built = ProgressiveTrainingHook(switch_epoch=2).stage2_loader_config(
+        wrapped)
+    assert 'SyntheticMotionOverlay' not in [
+        s['type'] for s in built['dataset']['dataset']['pipeline']]
+
+
+def test_without_an_overlay_or_a_loader_config_it_says_so(tmp_path):
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    hook = ProgressiveTrainingHook(switch_epoch=2)
+    plain = dict(cfg.train_dataloader)
+    plain['dataset'] = dict(plain['dataset'], pipeline=[
+        s for s in cfg.train_pipeline
+        if s['type'] != 'SyntheticMotionOverlay'])
+    with pytest.raises(ValueError, match='needs a SyntheticMotionOverlay'):
+        hook.stage2_loader_config(plain)
+    with pytest.raises(ValueError, match='Runner.from_cfg'):
+        hook.stage2_loader_config(None)
+    with pytest.raises(ValueError, match='switch_epoch must be >= 1, got 0'):
+        ProgressiveTrainingHook(switch_epoch=0)

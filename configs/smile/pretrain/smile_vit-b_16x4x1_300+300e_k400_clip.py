@@ -3,6 +3,6 @@
 _base_ = [
     '../../_base_/models/smile_vit-b.py',
     '../../_base_/datasets/pretrain_k400.py',
-    '../../_base_/schedules/smile_progressive_300+300e.py',
+    '../../_base_/schedules/smile_progressive.py',
     '../../_base_/default_runtime.py',
 ]

@@ -1,3 +1,3 @@
-from .progressive_training_hook import ProgressiveTrainingHook, find_overlays
+from .progressive_training_hook import ProgressiveTrainingHook
 
-__all__ = ['ProgressiveTrainingHook', 'find_overlays']
+__all__ = ['ProgressiveTrainingHook']

@@ -1,35 +1,30 @@
 """ProgressiveTrainingHook: overlaid clips first, then the original clips."""
 from __future__ import annotations
 
+import copy
 import logging
 from collections import defaultdict
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from ...datasets.transforms import SyntheticMotionOverlay
+from ...datasets.pipeline_order import OVERLAY, transform_name
 
 
-def _datasets(dataset) -> Iterator:
-    """The dataset and every dataset it wraps."""
+def dataset_configs(dataset: dict) -> Iterator[dict]:
+    """The dataset config and those of every dataset it wraps."""
     yield dataset
-    for inner in getattr(dataset, 'datasets', []):
-        yield from _datasets(inner)
-    if hasattr(dataset, 'dataset'):
-        yield from _datasets(dataset.dataset)
+    for inner in dataset.get('datasets', []):
+        yield from dataset_configs(inner)
+    if isinstance(dataset.get('dataset'), dict):
+        yield from dataset_configs(dataset['dataset'])
 
 
-def find_overlays(dataset) -> List[SyntheticMotionOverlay]:
-    """Every SyntheticMotionOverlay in the pipelines of ``dataset``."""
-    found = []
-    for inner in _datasets(dataset):
-        pipeline = getattr(inner, 'pipeline', None)
-        for transform in getattr(pipeline, 'transforms', []):
-            if isinstance(transform, SyntheticMotionOverlay):
-                found.append(transform)
-    return found
+def without_overlay(pipeline: List[dict]) -> List[dict]:
+    """``pipeline`` without its SyntheticMotionOverlay steps."""
+    return [step for step in pipeline if transform_name(step) != OVERLAY]
 
 
 @HOOKS.register_module()
@@ -38,26 +33,36 @@ class ProgressiveTrainingHook(Hook):
 
     Stage 1 (epochs ``0 .. switch_epoch - 1``) trains on overlaid clips;
     stage 2 on the original clips, from stage 1's weights with a fresh
-    schedule: at the switch every ``SyntheticMotionOverlay`` of the training
-    data stops overlaying, the loader workers restart with that pipeline,
-    and (``reset_optimizer``) the optimizer's moments are cleared and each
-    parameter group's learning rate is set back to its base value, so the
-    stage-2 schedulers (warm-up then cosine from ``switch_epoch``) start
-    afresh. A run resumed in stage 2 stays in stage 2; a resumed run repeats
-    an uninterrupted one.
+    schedule. At the switch the hook builds a new training loader from the
+    config's ``train_dataloader`` with the stage-2 pipeline (new workers,
+    the same sampler seed, so a resumed run repeats an uninterrupted one),
+    and with ``reset_optimizer`` clears the optimizer's moments and sets
+    each parameter group's learning rate back to its base value, so that
+    the stage-2 schedulers the config declares from ``switch_epoch`` on
+    (warm-up, then cosine) start afresh. A run resumed in stage 2 builds the
+    stage-2 loader before its first epoch.
 
     Args:
         switch_epoch: First epoch of stage 2 (loader epochs).
+        stage2_pipeline: The training pipeline of stage 2; None takes the
+            configured training pipeline without its
+            ``SyntheticMotionOverlay``, so that an edited stage-1 pipeline
+            stays the stage-2 pipeline otherwise.
         reset_optimizer: Clear optimizer state and learning rates at the
             switch.
     """
 
-    priority = 'NORMAL'  # before ParamSchedulerHook (LOW) in after_train_iter
+    # before DistSamplerSeedHook (NORMAL), which sets the new loader's
+    # epoch, and before ParamSchedulerHook (LOW) in after_train_iter
+    priority = 'ABOVE_NORMAL'
 
-    def __init__(self, switch_epoch: int, reset_optimizer: bool = True):
+    def __init__(self, switch_epoch: int,
+                 stage2_pipeline: Optional[List[dict]] = None,
+                 reset_optimizer: bool = True) -> None:
         if switch_epoch < 1:
             raise ValueError(f'switch_epoch must be >= 1, got {switch_epoch}')
         self.switch_epoch = switch_epoch
+        self.stage2_pipeline = stage2_pipeline
         self.reset_optimizer = reset_optimizer
 
     def before_train(self, runner) -> None:
@@ -65,24 +70,52 @@ class ProgressiveTrainingHook(Hook):
         if max_epochs is None:
             raise ValueError('ProgressiveTrainingHook needs an epoch-based '
                              'train loop (train_cfg.by_epoch=True)')
+        self._stage2_loader_cfg = self.stage2_loader_config(
+            runner.cfg.get('train_dataloader'))
         if self.switch_epoch >= max_epochs:
             print_log(f'progressive training: this run ends (max_epochs='
                       f'{max_epochs}) before stage 2 starts at epoch '
                       f'{self.switch_epoch}; resume with more epochs for '
                       'stage 2', logger='current', level=logging.WARNING)
-        self._overlays = find_overlays(runner.train_dataloader.dataset)
-        if not self._overlays:
-            raise ValueError('progressive training needs a '
-                             'SyntheticMotionOverlay in the training pipeline')
         if runner.epoch >= self.switch_epoch:  # resumed in stage 2
             self._switch_data(runner)
 
+    def stage2_loader_config(self, loader: Optional[dict]) -> dict:
+        """The training loader's config with the stage-2 pipeline.
+
+        Raises:
+            ValueError: No config, or no overlay to leave out.
+        """
+        if not loader or 'dataset' not in loader:
+            raise ValueError(
+                'ProgressiveTrainingHook builds the stage-2 loader from the '
+                "config's train_dataloader, and the runner has none: build "
+                'the runner with Runner.from_cfg(cfg)')
+        loader = copy.deepcopy(loader)
+        overlaid = 0
+        for dataset in dataset_configs(loader['dataset']):
+            if 'pipeline' not in dataset:
+                continue
+            pipeline = list(dataset['pipeline'])
+            original = without_overlay(pipeline)
+            overlaid += len(original) < len(pipeline)
+            dataset['pipeline'] = (original if self.stage2_pipeline is None
+                                   else copy.deepcopy(self.stage2_pipeline))
+        if not overlaid:
+            raise ValueError('progressive training needs a '
+                             'SyntheticMotionOverlay in the training pipeline')
+        return loader
+
     def _switch_data(self, runner) -> None:
-        for overlay in self._overlays:
-            overlay.prob = 0.0
-        loader = runner.train_dataloader
-        if loader.num_workers > 0 and loader.persistent_workers:
-            loader._iterator = None  # new workers with the new pipeline
+        loader = runner.build_dataloader(
+            self._stage2_loader_cfg, seed=runner.seed,
+            diff_rank_seed=runner.cfg.get('randomness', {}).get(
+                'diff_rank_seed', False))
+        sampler = getattr(loader, 'sampler', None)
+        if hasattr(sampler, 'set_epoch'):
+            sampler.set_epoch(runner.epoch)
+        # the stage-1 loader and its workers go with the last reference
+        runner.train_loop.dataloader = loader
         print_log(f'progressive training: stage 2 from epoch '
                   f'{self.switch_epoch}, original clips without overlay',
                   logger='current')
