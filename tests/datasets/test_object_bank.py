@@ -6,7 +6,6 @@ import pytest
 from PIL import Image
 
 from smile_mm.datasets import ObjectBank
-from smile_mm.datasets.object_bank import crop_to_alpha, premultiply
 from smile_mm.datasets.procedural_objects import SHAPES
 
 from ..conftest import write_rgba
@@ -142,10 +141,21 @@ def test_cached_bank_pickles_without_pixels(tmp_path):
     np.testing.assert_array_equal(clone[4], bank[4])
 
 
-def test_crop_and_premultiply_helpers():
-    rgba = rect_rgba(3, 4, alpha=51)
-    cropped, reason = crop_to_alpha(rgba)
-    assert reason == '' and cropped.shape == (3, 4, 4)
-    assert crop_to_alpha(np.zeros((4, 4, 4), np.uint8), 1)[0] is None
-    out = premultiply(cropped)
-    assert (out[..., 0] == 51).all() and (out[..., 3] == 51).all()
+def test_class_method_constructors_build_the_same_banks(tmp_path):
+    procedural = ObjectBank.procedural(num_objects=12, seed=3, max_side=64)
+    np.testing.assert_array_equal(
+        procedural.pixels,
+        ObjectBank(num_objects=12, seed=3, max_side=64).pixels)
+    assert procedural.names[:2] == ['procedural/ellipse/0',
+                                    'procedural/polygon/1']
+    root = tmp_path / 'objects'
+    write_rgba(str(root / 'dog' / 'a.png'), rect_rgba(10, 20))
+    bank = ObjectBank.from_folder(str(root), cache_dir=False)
+    assert bank.source == 'rgba' and bank.names == [osp.join('dog', 'a.png')]
+    np.testing.assert_array_equal(
+        bank[0], ObjectBank('rgba', root=str(root), cache_dir=False)[0])
+    assert repr(bank) == (f"ObjectBank(source='rgba', root={str(root)!r}, "
+                          '1 objects, max_side=128)')
+    with pytest.raises(ValueError, match="layout 'procedural' is unknown.*"
+                       r'ObjectBank.procedural\(\)'):
+        ObjectBank.from_folder(str(root), layout='procedural')
