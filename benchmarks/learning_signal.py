@@ -173,8 +173,8 @@ def motion_task(scale: Scale, count: int, seed: int,
                                        scale.start_jitter, 2)
         centres = start + direction * speed * np.arange(frames)[:, None]
         motion = ObjectMotion(
-            base_sizes=np.array([[side, side]]),
-            sizes=np.full((1, frames, 2), side),
+            base_sizes_wh=np.array([[side, side]]),
+            sizes_wh=np.full((1, frames, 2), side),
             centers=centres[None], angles=np.zeros((1, frames)),
             paste_order=np.array([0]))
         clips[index] = scenes[index]

@@ -6,7 +6,8 @@ Two samplers produce the same :class:`ObjectMotion`:
   in [32, 128]; M >> T centre points uniform over the frame, smoothed along x
   and y by a 1-D Gaussian of width kappa and downsampled to T centres; at the
   first, a random middle and the last frame a rotation in [-90, 90] degrees
-  and a scale in [0.5, 1.5], linearly interpolated in between.
+  and a scale in [0.5, 1.5], linearly interpolated in between (by default
+  the middle keyframe avoids the ends, see :func:`keyframe_values`).
 * :class:`AuthorsMotion` reproduces the authors' public code where it
   differs from the paper (see ``docs`` of the README): box sides from
   {32, 48, 56, 64, 96, 128} times an aspect ratio with jitter; 48 trajectory
@@ -17,14 +18,22 @@ Two samplers produce the same :class:`ObjectMotion`:
 
 All draws come from the ``numpy.random.Generator`` passed in, so a clip is
 reproduced exactly from its seed.
+
+Coordinates: every point is (x, y) and every extent (width, height), in
+pixels of the frame, the order OpenCV's warps take; x runs along a row and y
+down a column (so angles turn clockwise on screen).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
+
+
+MIDDLE_KEYFRAMES = ('inner', 'anywhere')
 
 
 @dataclass
@@ -32,29 +41,34 @@ class ObjectMotion:
     """Per-frame placement of ``n`` objects over ``T`` frames.
 
     Attributes:
-        base_sizes: [n, 2] float, (height, width) before per-frame scaling.
-        sizes: [n, T, 2] float, (height, width) of the object at each frame.
-        centers: [n, T, 2] float, (x, y) of the object centre in pixels.
-        angles: [n, T] float, rotation in degrees.
+        base_sizes_wh: [n, 2] float, (width, height) pixels before per-frame
+            scaling.
+        sizes_wh: [n, T, 2] float, (width, height) pixels of the unrotated
+            object at each frame.
+        centers: [n, T, 2] float, (x, y) pixels of the object centre.
+        angles: [n, T] float, rotation in degrees, clockwise on screen (the
+            texture's x axis turns towards +y).
         paste_order: [n] int, the order in which objects are composited
             (later ones cover earlier ones).
     """
 
-    base_sizes: np.ndarray
-    sizes: np.ndarray
+    base_sizes_wh: np.ndarray
+    sizes_wh: np.ndarray
     centers: np.ndarray
     angles: np.ndarray
     paste_order: np.ndarray
 
     @property
     def scales(self) -> np.ndarray:
-        """[n, T, 2] per-frame scale of each side relative to the base size."""
-        return self.sizes / self.base_sizes[:, None, :]
+        """[n, T, 2] per-frame scale of the (width, height) relative to the
+        base size."""
+        return self.sizes_wh / self.base_sizes_wh[:, None, :]
 
     @property
     def boxes(self) -> np.ndarray:
-        """[n, T, 4] unrotated boxes (x1, y1, x2, y2) around the centres."""
-        half = self.sizes[..., ::-1] / 2  # (w/2, h/2)
+        """[n, T, 4] unrotated boxes (x1, y1, x2, y2) pixels around the
+        centres."""
+        half = self.sizes_wh / 2
         return np.concatenate([self.centers - half, self.centers + half], -1)
 
 
@@ -69,20 +83,46 @@ def _check_range(name: str, value: Sequence[float], low: float = -np.inf,
     return float(value[0]), float(value[1])
 
 
+def _check_middle_keyframe(rule: str) -> None:
+    if rule not in MIDDLE_KEYFRAMES:
+        raise ValueError(f'middle_keyframe must be one of {MIDDLE_KEYFRAMES}, '
+                         f'got {rule!r}')
+
+
 def keyframe_values(rng: np.random.Generator, num: int, num_frames: int,
-                    value_range: Tuple[float, float]) -> np.ndarray:
+                    value_range: Tuple[float, float],
+                    middle_keyframe: str = 'inner') -> np.ndarray:
     """Values at the first, a random middle and the last frame, interpolated
     linearly in between.
+
+    The paper asks for "a random middle" keyframe m and says no more. Drawn
+    uniformly from [1, T - 2] (``'anywhere'``, the literal reading), m lands
+    next to an end in 2 of every T - 2 series, and then the whole change
+    between two keyframes, up to the full range (180 degrees, a threefold
+    scale), happens in one frame step. ``'inner'`` draws m uniformly from
+    [k, T - 1 - k] with k = ceil((T - 1) / 4): both linear segments span at
+    least a quarter of the clip, so no frame step changes the value by more
+    than (max - min) / k, while m still moves over the middle half.
+
+    Args:
+        rng: Source of every draw.
+        num: Number of series (objects).
+        num_frames: T, frames per series.
+        value_range: (min, max) of the uniform values at the keyframes.
+        middle_keyframe: ``'inner'`` or ``'anywhere'``, the frames the
+            middle keyframe is drawn from (see above).
 
     Returns:
         np.ndarray: [num, num_frames] float.
     """
+    _check_middle_keyframe(middle_keyframe)
     values = rng.uniform(*value_range, size=(num, 3))
     last = num_frames - 1
     if num_frames < 3:
         frames = np.arange(num_frames) / max(last, 1)
         return values[:, :1] + (values[:, 2:] - values[:, :1]) * frames
-    middle = rng.integers(1, last, size=(num, 1))
+    margin = math.ceil(last / 4) if middle_keyframe == 'inner' else 1
+    middle = rng.integers(margin, last - margin + 1, size=(num, 1))
     frames = np.arange(num_frames)[None, :]
     first_half = values[:, :1] + (values[:, 1:2] - values[:, :1]) * (
         frames / middle)
@@ -110,6 +150,12 @@ class PaperMotion:
             random inside it. None keeps the literal formula.
         angle_range: Rotation range at the keyframes, in degrees.
         scale_range: Scale range at the keyframes.
+        middle_keyframe: Frames the middle keyframe is drawn from:
+            ``'inner'`` (default) the middle half of the clip, so that a
+            rotation or scale change is spread over at least a quarter of
+            the clip; ``'anywhere'`` the paper's literal [1, T - 2], which
+            lets an object turn by up to 180 degrees or change scale
+            threefold in one frame step (see :func:`keyframe_values`).
     """
 
     size_range: Tuple[float, float] = (32, 128)
@@ -119,6 +165,7 @@ class PaperMotion:
     trajectory_span: Optional[Tuple[float, float]] = (0.2, 0.9)
     angle_range: Tuple[float, float] = (-90.0, 90.0)
     scale_range: Tuple[float, float] = (0.5, 1.5)
+    middle_keyframe: str = 'inner'
 
     def __post_init__(self) -> None:
         self.size_range = _check_range('size_range', self.size_range, 1)
@@ -133,6 +180,7 @@ class PaperMotion:
                              f'got {self.points_per_frame}')
         if self.smoothing < 0:
             raise ValueError(f'smoothing must be >= 0, got {self.smoothing}')
+        _check_middle_keyframe(self.middle_keyframe)
 
     @property
     def max_extent(self) -> float:
@@ -141,7 +189,8 @@ class PaperMotion:
 
     def trajectories(self, rng: np.random.Generator, num: int,
                      num_frames: int, height: int, width: int) -> np.ndarray:
-        """[num, T, 2] centres (x, y): random points, smoothed, downsampled."""
+        """[num, T, 2] (x, y) pixels of the centres: random points,
+        smoothed, downsampled."""
         num_points = self.points_per_frame * num_frames
         points = rng.uniform(size=(num, num_points, 2)) * (width, height)
         if self.smoothing > 0:
@@ -166,23 +215,35 @@ class PaperMotion:
         """Draw the motion of ``num`` objects.
 
         Args:
+            rng: Source of every draw.
+            num: Number of objects.
+            num_frames: T.
+            height: Frame height in pixels.
+            width: Frame width in pixels.
             aspects: [num] width / height of the chosen objects, used when
                 ``keep_aspect`` is True.
+
+        Returns:
+            ObjectMotion: ``num`` objects over ``num_frames`` frames.
         """
         low, high = self.size_range
         if self.keep_aspect and aspects is not None:
             longer = rng.uniform(low, high, size=num)
             aspects = np.asarray(aspects, float)
             base = np.where(aspects[:, None] >= 1,
-                            np.stack([longer / aspects, longer], 1),
-                            np.stack([longer, longer * aspects], 1))
+                            np.stack([longer, longer / aspects], 1),
+                            np.stack([longer * aspects, longer], 1))
         else:
-            base = rng.uniform(low, high, size=(num, 2))
+            # each object draws P (its height) before Q (its width)
+            sides_p, sides_q = rng.uniform(low, high, size=(num, 2)).T
+            base = np.stack([sides_q, sides_p], 1)
         centers = self.trajectories(rng, num, num_frames, height, width)
-        angles = keyframe_values(rng, num, num_frames, self.angle_range)
-        scales = keyframe_values(rng, num, num_frames, self.scale_range)
-        return ObjectMotion(base_sizes=base,
-                            sizes=base[:, None, :] * scales[..., None],
+        angles = keyframe_values(rng, num, num_frames, self.angle_range,
+                                 self.middle_keyframe)
+        scales = keyframe_values(rng, num, num_frames, self.scale_range,
+                                 self.middle_keyframe)
+        return ObjectMotion(base_sizes_wh=base,
+                            sizes_wh=base[:, None, :] * scales[..., None],
                             centers=centers, angles=angles,
                             paste_order=np.arange(num))
 
@@ -258,20 +319,29 @@ class AuthorsMotion:
 
     @property
     def max_extent(self) -> float:
+        """Largest object side in pixels before scaling."""
         return max(self.box_sides) * np.sqrt(max(self.aspect_ratios)) * \
             np.exp(self.side_jitter)
 
-    def _box_shapes(self, rng, num, height, width) -> np.ndarray:
+    def _box_sizes(self, rng: np.random.Generator, num: int, height: int,
+                   width: int) -> np.ndarray:
+        """[num, 2] (width, height) pixels of the boxes, inside the frame."""
         sides = rng.choice(self.box_sides, size=num)
         ratios = rng.choice(self.aspect_ratios, size=num)
-        shapes = np.stack([sides * np.sqrt(ratios), sides / np.sqrt(ratios)],
-                          axis=1)  # (w, h)
-        shapes *= np.exp(rng.uniform(-self.side_jitter, self.side_jitter,
-                                     size=(num, 2)))
-        return np.clip(shapes, 1, [width - 1, height - 1])
+        sizes = np.stack([sides * np.sqrt(ratios), sides / np.sqrt(ratios)],
+                         axis=1)
+        sizes *= np.exp(rng.uniform(-self.side_jitter, self.side_jitter,
+                                    size=(num, 2)))
+        return np.clip(sizes, 1, [width - 1, height - 1])
 
-    def _trajectory(self, rng, shape, num_frames, height, width) -> np.ndarray:
-        box_w, box_h = shape
+    def _trajectory(self, rng: np.random.Generator, size_wh: np.ndarray,
+                    num_frames: int, height: int, width: int) -> np.ndarray:
+        """[T, 2] (x, y) integer pixels of one box's centres.
+
+        Args:
+            size_wh: [2] (width, height) pixels of the box.
+        """
+        box_w, box_h = size_wh
         x = rng.uniform(1 + box_w / 2, max(width - 1 - box_w / 2,
                                            1 + box_w / 2),
                         self.trajectory_points)
@@ -293,7 +363,11 @@ class AuthorsMotion:
         picks = np.round(np.linspace(0, len(path) - 1, num_frames))
         return path[picks.astype(int)].astype(int).astype(float)
 
-    def _drift(self, rng, num_frames, start, speed, multiplicative):
+    def _drift(self, rng: np.random.Generator, num_frames: int,
+               start: Union[float, np.ndarray], speed: float,
+               multiplicative: bool) -> np.ndarray:
+        """[T, ...] values drifting from ``start`` (of any shape) by at most
+        ``speed`` per frame between random keyframes."""
         keys = _authors_keyframes(rng, num_frames, self.keyframe_probs)
         values = [np.asarray(start, float)]
         for delta in np.diff(keys):
@@ -307,21 +381,23 @@ class AuthorsMotion:
     def sample(self, rng: np.random.Generator, num: int, num_frames: int,
                height: int, width: int,
                aspects: Optional[np.ndarray] = None) -> ObjectMotion:
-        shapes = self._box_shapes(rng, num, height, width)
+        """Draw the motion of ``num`` objects, with the arguments of
+        :meth:`PaperMotion.sample`; ``aspects`` is unused, the boxes take
+        their own aspect ratios."""
+        base = self._box_sizes(rng, num, height, width)
         centers = np.stack([
-            self._trajectory(rng, shape, num_frames, height, width)
-            for shape in shapes
+            self._trajectory(rng, size, num_frames, height, width)
+            for size in base
         ])
         sizes = np.stack([
-            self._drift(rng, num_frames, shape, self.size_speed, True)
-            for shape in shapes
-        ])[..., ::-1]  # (w, h) -> (h, w)
+            self._drift(rng, num_frames, size, self.size_speed, True)
+            for size in base
+        ])
         angles = np.stack([
             np.trunc(self._drift(rng, num_frames, 0.0, self.rotation_speed,
                                  False)) for _ in range(num)
         ])
         area = sizes.prod(axis=2).mean(axis=1)
-        return ObjectMotion(base_sizes=shapes[:, ::-1].copy(),
-                            sizes=np.ascontiguousarray(sizes),
+        return ObjectMotion(base_sizes_wh=base, sizes_wh=sizes,
                             centers=centers, angles=angles,
                             paste_order=np.argsort(-area, kind='stable'))

@@ -38,11 +38,12 @@ class SyntheticMotionOverlay(BaseTransform):
 
     - ``object_masks``: bool [n, T, H, W], each object's visible pixels
       (alpha >= ``alpha_threshold``) after rotation and scaling.
-    - ``object_motion``: dict with ``centers`` [n, T, 2] (x, y),
-      ``angles`` [n, T] degrees, ``sizes`` [n, T, 2] (h, w),
-      ``base_sizes`` [n, 2], ``boxes`` [n, T, 4] unrotated (x1, y1, x2, y2),
-      ``object_ids`` [n] bank indices and ``seed``, the seed that
-      reproduces this clip's overlay.
+    - ``object_motion``: dict with ``centers`` [n, T, 2] (x, y) pixels,
+      ``angles`` [n, T] degrees clockwise on screen, ``sizes_wh`` [n, T, 2]
+      and ``base_sizes_wh`` [n, 2] (width, height) pixels, ``boxes``
+      [n, T, 4] unrotated (x1, y1, x2, y2) pixels, ``object_ids`` [n] bank
+      indices and ``seed``, the seed that reproduces this clip's overlay
+      (the fields of :class:`ObjectMotion`).
 
     Args:
         object_bank: An :class:`ObjectBank` or the keyword arguments of one
@@ -52,7 +53,9 @@ class SyntheticMotionOverlay(BaseTransform):
             code's box sizes, trajectories and drifting transforms).
         motion: Keyword arguments of the preset's sampler,
             :class:`PaperMotion` or :class:`AuthorsMotion` (for example
-            ``dict(size_range=(32, 96), smoothing=4)``).
+            ``dict(size_range=(32, 96), smoothing=4)``, or
+            ``dict(middle_keyframe='anywhere')`` for the paper's literal
+            keyframe rule).
         prob: Probability of overlaying a clip at all; clips left as they
             are carry no ``object_masks`` (mixed training uses 0.5).
         alpha_threshold: Alpha (0-1) from which a pixel belongs to the
@@ -129,46 +132,59 @@ class SyntheticMotionOverlay(BaseTransform):
             return imgs.astype(np.uint8, copy=True)
         return np.stack(imgs).astype(np.uint8, copy=False)
 
-    def _texture(self, object_id: int, height: float,
-                 width: float) -> np.ndarray:
-        """The object resized once per clip to its largest size in the clip."""
+    def _texture(self, object_id: int, size_wh: np.ndarray) -> np.ndarray:
+        """The object resized once per clip to its largest size in the clip.
+
+        Args:
+            object_id: Index into the object bank.
+            size_wh: [2] (width, height) pixels, rounded up.
+
+        Returns:
+            np.ndarray: [h, w, 4] uint8 premultiplied RGBA.
+        """
         source = self.object_bank[object_id]
-        size = (max(1, int(np.ceil(width))), max(1, int(np.ceil(height))))
+        size = tuple(max(1, int(np.ceil(side))) for side in size_wh)
         shrinking = size[0] * size[1] < source.shape[0] * source.shape[1]
         return cv2.resize(source, size, interpolation=cv2.INTER_AREA
                           if shrinking else cv2.INTER_LINEAR)
 
     @staticmethod
-    def _placements(texture_hw: np.ndarray, motion: ObjectMotion,
+    def _placements(texture_wh: np.ndarray, motion: ObjectMotion,
                     height: int, width: int) -> Tuple[np.ndarray, List]:
         """Affine matrices and frame regions of every object in every frame.
 
         Args:
-            texture_hw: [n, 2] (height, width) of each object's texture.
+            texture_wh: [n, 2] (width, height) pixels of each object's
+                texture.
+            motion: Where each object is in each frame.
+            height: Frame height in pixels.
+            width: Frame width in pixels.
 
         Returns:
-            tuple: ``matrices`` [n, T, 2, 3] mapping texture pixels into the
-            region, and ``regions``, nested lists [n][T] of (x0, y0, x1, y1)
-            clipped to the frame (empty when x0 >= x1 or y0 >= y1).
+            tuple: ``matrices`` [n, T, 2, 3] mapping texture pixels (x, y)
+            to region pixels (x, y), and ``regions``, nested lists [n][T] of
+            (x0, y0, x1, y1) pixels clipped to the frame (empty when
+            x0 >= x1 or y0 >= y1).
         """
-        sizes = motion.sizes  # [n, T, 2] (h, w)
+        sizes_w, sizes_h = motion.sizes_wh[..., 0], motion.sizes_wh[..., 1]
         theta = np.deg2rad(motion.angles)
         cos, sin = np.cos(theta), np.sin(theta)
-        scale_x = sizes[..., 1] / texture_hw[:, 1:]
-        scale_y = sizes[..., 0] / texture_hw[:, :1]
+        scale_x = sizes_w / texture_wh[:, :1]
+        scale_y = sizes_h / texture_wh[:, 1:]
         linear = np.stack([cos * scale_x, -sin * scale_y,
                            sin * scale_x, cos * scale_y], -1)
-        linear = linear.reshape(sizes.shape[:2] + (2, 2))
-        # half extents of the rotated rectangle
-        half_w = (np.abs(cos) * sizes[..., 1] + np.abs(sin) * sizes[..., 0]) / 2
-        half_h = (np.abs(sin) * sizes[..., 1] + np.abs(cos) * sizes[..., 0]) / 2
+        linear = linear.reshape(theta.shape + (2, 2))
+        # half extents (x, y) of the rotated rectangle
+        half = np.stack([np.abs(cos) * sizes_w + np.abs(sin) * sizes_h,
+                         np.abs(sin) * sizes_w + np.abs(cos) * sizes_h],
+                        -1) / 2
         centers = motion.centers
-        low = np.floor(centers - np.stack([half_w, half_h], -1))
-        high = np.ceil(centers + np.stack([half_w, half_h], -1)) + 1
+        low = np.floor(centers - half)
+        high = np.ceil(centers + half) + 1
         frame = np.array([width, height])
         regions = np.concatenate([np.clip(low, 0, frame),
                                   np.clip(high, 0, frame)], -1).astype(int)
-        tex_center = (texture_hw[:, ::-1] - 1) / 2  # [n, 2] (x, y)
+        tex_center = (texture_wh - 1) / 2  # [n, 2] (x, y)
         offsets = centers - regions[..., :2] - np.einsum(
             'ntij,nj->nti', linear, tex_center)
         matrices = np.concatenate([linear, offsets[..., None]], -1)
@@ -228,10 +244,10 @@ class SyntheticMotionOverlay(BaseTransform):
         count = self.num_objects
         ids = rng.choice(len(self.object_bank), size=count,
                          replace=len(self.object_bank) < count)
-        source_sizes = self.object_bank.sizes[ids]
+        bank_heights, bank_widths = self.object_bank.sizes[ids].T
         motion: ObjectMotion = self.motion.sample(
             rng, count, num_frames, height, width,
-            aspects=source_sizes[:, 1] / source_sizes[:, 0])
+            aspects=bank_widths / bank_heights)
 
         masks = self.render(clip, ids, motion)
         results['imgs'] = list(clip) if was_list else clip
@@ -239,8 +255,8 @@ class SyntheticMotionOverlay(BaseTransform):
         results['object_motion'] = dict(
             centers=motion.centers.astype(np.float32),
             angles=motion.angles.astype(np.float32),
-            sizes=motion.sizes.astype(np.float32),
-            base_sizes=motion.base_sizes.astype(np.float32),
+            sizes_wh=motion.sizes_wh.astype(np.float32),
+            base_sizes_wh=motion.base_sizes_wh.astype(np.float32),
             boxes=motion.boxes.astype(np.float32),
             object_ids=ids,
             seed=seed)
@@ -260,14 +276,15 @@ class SyntheticMotionOverlay(BaseTransform):
         """
         num_frames, height, width = clip.shape[:3]
         count = len(object_ids)
-        largest = motion.sizes.max(axis=1)  # [n, 2]
+        largest = motion.sizes_wh.max(axis=1)  # [n, 2] (w, h)
         textures = [
-            self._texture(int(object_ids[k]), largest[k, 0], largest[k, 1])
+            self._texture(int(object_ids[k]), largest[k])
             for k in range(count)
         ]
-        matrices, regions = self._placements(
-            np.array([texture.shape[:2] for texture in textures]), motion,
-            height, width)
+        texture_wh = np.array([(texture.shape[1], texture.shape[0])
+                               for texture in textures])
+        matrices, regions = self._placements(texture_wh, motion, height,
+                                             width)
         masks = np.zeros((count, num_frames, height, width), bool)
         for k in motion.paste_order:
             for t in range(num_frames):

@@ -38,7 +38,8 @@ def test_outputs_shapes_and_types(rng):
     motion = results['object_motion']
     assert motion['centers'].shape == (3, 16, 2)
     assert motion['angles'].shape == (3, 16)
-    assert motion['sizes'].shape == (3, 16, 2)
+    assert motion['sizes_wh'].shape == (3, 16, 2)
+    assert motion['base_sizes_wh'].shape == (3, 2)
     assert motion['boxes'].shape == (3, 16, 4)
     assert motion['object_ids'].shape == (3, )
     # an array in gives an array out
@@ -58,7 +59,7 @@ def test_geometry_matches_recorded_motion(rng, rect_bank):
         motion = results['object_motion']
         for t in range(16):
             mask = results['object_masks'][0, t]
-            height, width = motion['sizes'][0, t].astype(float)
+            width, height = motion['sizes_wh'][0, t].astype(float)
             cx, cy = motion['centers'][0, t]
             half = np.hypot(height, width) / 2
             if not (half < cx < 224 - half and half < cy < 224 - half):
@@ -116,10 +117,10 @@ def test_recorded_ranges_and_paper_preset(rng):
     for seed in range(20):
         motion = overlay.overlay(dict(imgs=list(clip(rng, 8, 224))),
                                  seed)['object_motion']
-        assert motion['base_sizes'].min() >= 32
-        assert motion['base_sizes'].max() <= 128
+        assert motion['base_sizes_wh'].min() >= 32
+        assert motion['base_sizes_wh'].max() <= 128
         assert np.abs(motion['angles']).max() <= 90
-        scale = motion['sizes'] / motion['base_sizes'][:, None]
+        scale = motion['sizes_wh'] / motion['base_sizes_wh'][:, None]
         assert 0.5 - 1e-5 <= scale.min() and scale.max() <= 1.5 + 1e-5
 
 
@@ -128,7 +129,7 @@ def clips_with_cut_objects(overlay, frames, seeds=40):
     cut = 0
     for seed in range(seeds):
         results = overlay.overlay(dict(imgs=list(frames)), seed)
-        sizes = results['object_motion']['sizes'][0]
+        sizes = results['object_motion']['sizes_wh'][0]
         visible = results['object_masks'][0].sum(axis=(1, 2))
         cut += int((visible < 0.9 * sizes.prod(axis=1)).any())
     return cut
@@ -194,6 +195,7 @@ def test_prob_leaves_some_clips_untouched(rng):
     (dict(alpha_threshold=0), ValueError, 'alpha_threshold'),
     (dict(motion=dict(box_sides=(32, ))), TypeError, 'paper'),
     (dict(motion=dict(size_range=(10, 5))), ValueError, 'size_range'),
+    (dict(motion=dict(middle_keyframe='end')), ValueError, 'middle_keyframe'),
 ])
 def test_bad_settings_fail_at_build(kwargs, error, match):
     with pytest.raises(error, match=match):
