@@ -1,5 +1,6 @@
 """Every config loads, and its training pipeline builds."""
 import glob
+import re
 import os.path as osp
 
 import pytest
@@ -50,7 +51,7 @@ RECIPES = [p for p in CONFIGS
 def test_recipe_model_builds(path):
     """Every pretraining recipe's model builds; the teacher is swapped for the pixel
     target where it would download CLIP weights."""
-    cfg = Config.fromfile(path)
+    cfg = resolve_references(Config.fromfile(path))
     target = cfg.model.target_generator
     if target.type == 'CLIPTeacher' and target.get('pretrained'):
         cfg.model.target_generator = dict(type='PixelTarget')
@@ -66,16 +67,44 @@ def test_recipe_model_builds(path):
 
 
 def test_demo_config_trains(tmp_path):
-    from mmengine.runner import Runner
+    from smile_mm.engine.build import build_runner
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'smile', 'pretrain',
                                    'smile_vit-s_demo_cpu.py'))
     cfg.work_dir = str(tmp_path)
     cfg.train_dataloader.dataset.num_samples = 8
     cfg.train_cfg.max_epochs = 1
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
+    assert type(runner.model.target_generator).__name__ == 'PixelTarget'
     assert runner.iter == 2  # 8 clips, 4 per batch
     checkpoint = osp.join(str(tmp_path), 'epoch_1.pth')  # the last
     # it records the token grid of its position table: 16 frames of 112 px
     state = torch.load(checkpoint, weights_only=False)['state_dict']
     assert state._metadata['backbone']['token_grid'] == [8, 7, 7]
+
+
+PROGRESSIVE = [p for p in RECIPES if '+' in osp.basename(p)]
+
+
+@pytest.mark.parametrize('path', PROGRESSIVE,
+                         ids=[osp.basename(p) for p in PROGRESSIVE])
+def test_a_progressive_schedule_derives_from_its_stage_length(path):
+    """The file name's stages (in effective epochs, 2 per loader epoch) are
+    the schedule's; --cfg-options stage_epochs=N moves every epoch of it."""
+    effective = int(re.search(r'_(\d+)\+\d+e_', path).group(1))
+    for stage, options in ((effective // 2, {}), (7, {'stage_epochs': 7})):
+        cfg = Config.fromfile(path)
+        cfg.merge_from_dict(options)
+        cfg = resolve_references(cfg)
+        assert cfg.train_cfg.max_epochs == 2 * stage
+        hooks = [h for h in cfg.custom_hooks
+                 if h['type'] == 'ProgressiveTrainingHook']
+        assert [h['switch_epoch'] for h in hooks] == [stage]
+        warmup = cfg.warmup_epochs
+        assert warmup == 20  # Table 18: 40 effective epochs
+        spans = [(s['type'], s['begin'], s['end'])
+                 for s in cfg.param_scheduler]
+        assert spans == [('LinearLR', 0, warmup),
+                         ('CosineAnnealingLR', warmup, stage),
+                         ('LinearLR', stage, stage + warmup),
+                         ('CosineAnnealingLR', stage + warmup, 2 * stage)]

@@ -2,7 +2,8 @@
 
 mmengine writes the whole environment, the whole config and the hook order
 at the start of every run, mmaction2's layer-decay constructor a line per
-parameter and every parameter group, and mmaction2's video decoders a
+parameter and every parameter group, mmengine's default constructor a line
+per parameter without weight decay, and mmaction2's video decoders a
 deprecation warning about mmengine's ``FileClient``: about 900 lines before
 the first loss, none of which the user acted on. The log file keeps them;
 the console drops them and says where they are.
@@ -22,6 +23,7 @@ FILE_ONLY = (
     'Build LearningRateDecayOptimizerConstructor',
     'set param ',
     'Param groups = ',
+    'paramwise_options -- ',         # mmengine's default constructor
     '"FileClient" will be deprecated',  # mmaction2's DecordInit and others
     '"HardDiskBackend" is the alias of "LocalBackend"',
 )

@@ -63,17 +63,23 @@ def test_references_resolve_and_the_work_dir_copy_keeps_them(config,
     assert build_runner(saved).model.backbone.grid == (2, 4, 4)
 
 
-def test_the_console_leaves_to_the_log_file_what_only_it_needs(
-        config, tmp_path, capsys):
-    cfg = Config.fromfile(config)
+def console_and_log_file(cfg, tmp_path, capsys, name):
+    """(console, log file, its text) of building a runner and its optimizer
+    (a logger of its own: ``name``)."""
     cfg.work_dir = str(tmp_path / 'work')
-    cfg.experiment_name = 'console'  # a logger of its own
+    cfg.experiment_name = name
     runner = build_runner(cfg)
     runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
     console = capsys.readouterr().out
     log_file, = glob.glob(str(tmp_path / 'work' / '*' / '*.log'))
     with open(log_file) as file:
-        logged = file.read()
+        return console, log_file, file.read()
+
+
+def test_the_console_leaves_to_the_log_file_what_only_it_needs(
+        config, tmp_path, capsys):
+    console, log_file, logged = console_and_log_file(
+        Config.fromfile(config), tmp_path, capsys, 'console')
     for start in ('System environment:', 'Config:', 'Hooks will be executed',
                   'Param groups = ', 'set param backbone.blocks.0'):
         assert start in logged
@@ -83,6 +89,18 @@ def test_the_console_leaves_to_the_log_file_what_only_it_needs(
     assert 'Layer-wise lr decay 0.75 over 2 blocks' in console
     assert len(console.splitlines()) < 10
     assert all(start in logged for start in FILE_ONLY[:5])
+
+
+def test_the_console_leaves_out_mmengines_per_parameter_lines(
+        tmp_path, capsys):
+    from ..tiny_config import write_tiny_config
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    cfg.optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.0,
+                                           bias_decay_mult=0.0)
+    console, _, logged = console_and_log_file(cfg, tmp_path, capsys,
+                                              'paramwise')
+    assert logged.count('paramwise_options -- ') > 5
+    assert 'paramwise_options' not in console
 
 
 def test_layer_decay_groups_start_with_the_classifier(config, tmp_path):
