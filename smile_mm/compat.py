@@ -48,7 +48,9 @@ The fixes:
    packages' ``WITH_MULTIMODAL`` flags are set to False as their
    ``utils.dependency`` modules are imported; their multi-modal models then
    raise the packages' own "requires extra multi-modal dependencies" error,
-   and everything else (transformers included) works.
+   and everything else (transformers included) works. mmpretrain is not a
+   dependency of smile_mm; where it is installed, mmaction2's backbones
+   import it (``MobileOneTSM``), and its flag is set too.
 7. ``pack_algorithm_keys``: mmaction2 1.1.0's ``PackActionInputs`` has no
    ``algorithm_keys`` (added in 1.2.0), which SMILE's pipelines use to hand
    the token mask to the model; under 1.1.0 (OpenTAD's pin) it gets 1.2.0's
@@ -61,6 +63,14 @@ The fixes:
    only where mmcv's compiled operators are absent. setuptools 80 warns that
    ``pkg_resources`` is deprecated whenever mmengine imports it to resolve
    ``mmaction::`` config bases, the reason smile_mm pins ``setuptools<81``.
+9. ``state_dict_hooks``: torch 2.5 made ``nn.Module``'s state-dict post-hook
+   and load pre-hook public (``register_state_dict_post_hook``,
+   ``register_load_state_dict_pre_hook``, pytorch/pytorch#131690); torch
+   2.0 to 2.4 (OpenTAD's pin is 2.0.1) have them only as the private
+   ``_register_state_dict_hook`` and ``_register_load_state_dict_pre_hook``
+   with the same hook signatures. There the public names are added to
+   ``nn.Module`` and call the private ones, so smile_mm's encoders register
+   their hooks through the public names on every torch.
 """
 from __future__ import annotations
 
@@ -420,6 +430,25 @@ def _has_mmcv_ops() -> bool:
         for folder in spec.submodule_search_locations))
 
 
+# 9. public state-dict hooks before torch 2.5 -----------------------------------
+def fix_state_dict_hooks() -> bool:
+    module = torch.nn.Module
+    changed = False
+    if not hasattr(module, 'register_state_dict_post_hook'):
+        def register_state_dict_post_hook(self, hook):
+            return self._register_state_dict_hook(hook)
+        module.register_state_dict_post_hook = register_state_dict_post_hook
+        changed = True
+    if not hasattr(module, 'register_load_state_dict_pre_hook'):
+        def register_load_state_dict_pre_hook(self, hook):
+            return self._register_load_state_dict_pre_hook(hook,
+                                                           with_module=True)
+        module.register_load_state_dict_pre_hook = \
+            register_load_state_dict_pre_hook
+        changed = True
+    return changed
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     'import_warnings': fix_import_warnings,
     'multimodal_transformers5': fix_multimodal_transformers5,
@@ -430,6 +459,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'cpu_distributed': fix_cpu_distributed,
     'whole_checkpoints': fix_whole_checkpoints,
     'pack_algorithm_keys': fix_pack_algorithm_keys,
+    'state_dict_hooks': fix_state_dict_hooks,
 }
 
 

@@ -51,27 +51,41 @@ def test_mmaction_models_import_beside_transformers5():
     """mmpretrain 1.2.0 and mmaction2 1.2.0 turn on BLIP / VindLU for any
     transformers >= 4.28; that code imports helpers transformers 5 removed,
     so ``import mmaction.models`` fails wherever transformers 5 is
-    installed (the test extras install it)."""
+    installed (the test extras install it). mmpretrain is not a dependency
+    of smile_mm: where it is installed, mmaction's backbones import it
+    first (MobileOneTSM) and its fault shows first."""
+    import importlib.util
+
     import transformers  # noqa: F401  (a test dependency)
     lacking = compat._transformers_lacks_blip_helpers()
-    if lacking:  # the fault, without smile_mm
-        bare = run_python('import mmaction, sys\n'
-                          'sys.modules["mmaction.models.localizers.drn"] = '
-                          'type(sys)("drn")\nimport mmaction.models')
+    pretrain = importlib.util.find_spec('mmpretrain') is not None
+    if lacking:  # the fault, without smile_mm (fix 1's stub package)
+        bare = run_python(
+            'import mmaction, sys\n'
+            'drn = type(sys)("mmaction.models.localizers.drn")\n'
+            'drn.__path__ = []\nsys.modules[drn.__name__] = drn\n'
+            'sys.modules[drn.__name__ + ".drn"] = type(sys)("drn.drn")\n'
+            'sys.modules[drn.__name__ + ".drn"].DRN = None\n'
+            'import mmaction.models')
         assert bare.returncode != 0
-        assert 'NoneType takes no arguments' in bare.stderr
+        assert ('NoneType takes no arguments' if pretrain else
+                'apply_chunking_to_forward') in bare.stderr
+    flags = ('from mmaction.utils import dependency as act\n'
+             'print(act.WITH_MULTIMODAL)\n')
+    if pretrain:
+        flags += ('from mmpretrain.utils import dependency as pre\n'
+                  'print(pre.WITH_MULTIMODAL)\n'
+                  'from mmpretrain.registry import MODELS\n'
+                  'try:\n    MODELS.get("BlipCaption")()\n'
+                  'except ImportError as error:\n    print(error)\n')
     done = run_python('import smile_mm, mmaction.models, transformers\n'
-                      'from mmpretrain.utils import dependency as pre\n'
-                      'from mmaction.utils import dependency as act\n'
-                      'from transformers import CLIPVisionModel\n'
-                      'print(pre.WITH_MULTIMODAL, act.WITH_MULTIMODAL)\n'
-                      'from mmpretrain.registry import MODELS\n'
-                      'try:\n    MODELS.get("BlipCaption")()\n'
-                      'except ImportError as error:\n    print(error)\n')
+                      'from transformers import CLIPVisionModel\n' + flags)
     assert done.returncode == 0, done.stderr
     if lacking:
-        assert done.stdout.startswith('False False')
-        assert 'requires extra multi-modal dependencies' in done.stdout
+        assert done.stdout.startswith('False\nFalse' if pretrain else
+                                      'False')
+        if pretrain:
+            assert 'requires extra multi-modal dependencies' in done.stdout
 
 
 def test_pack_action_inputs_takes_algorithm_keys(monkeypatch):
@@ -226,3 +240,27 @@ def test_import_warnings_nobody_can_act_on_are_silenced():
     assert fixed.returncode == 0, fixed.stderr
     assert 'pkg_resources is deprecated' not in fixed.stderr
     assert 'MultiScaleDeformableAttention' not in fixed.stderr
+
+
+def test_public_state_dict_hooks_on_every_torch(monkeypatch):
+    """torch < 2.5 has the state-dict post-hook and load pre-hook only as
+    private methods; the fix gives them their public names (here the public
+    ones are taken away to stand in for torch 2.0-2.4)."""
+    import torch
+    from torch import nn
+
+    from smile_mm.compat import fix_state_dict_hooks
+    for name in ('register_state_dict_post_hook',
+                 'register_load_state_dict_pre_hook'):
+        monkeypatch.delattr(nn.Module, name, raising=False)
+    assert fix_state_dict_hooks()
+    assert not fix_state_dict_hooks()  # once
+    calls = []
+    layer = nn.Linear(2, 2)
+    layer.register_state_dict_post_hook(
+        lambda module, state, prefix, meta: calls.append(('save', module)))
+    layer.register_load_state_dict_pre_hook(
+        lambda module, state, prefix, *rest: calls.append(('load', module)))
+    layer.load_state_dict(layer.state_dict())
+    assert calls == [('save', layer), ('load', layer)]
+    assert isinstance(layer.weight, torch.nn.Parameter)

@@ -27,6 +27,18 @@ def test_loss_is_the_relative_error_of_softplus_counts():
     torch.testing.assert_close(loss, expected)
 
 
+def test_default_and_configured_initialisation():
+    torch.manual_seed(0)
+    head = RepetitionCountHead(4096)
+    head.init_weights()
+    assert head.fc.weight.std().item() == pytest.approx(0.02, rel=0.05)
+    assert head.fc.weight.abs().max() <= 2 and not head.fc.bias.any()
+    head = RepetitionCountHead(
+        8, init_cfg=dict(type='Constant', layer='Linear', val=0.5, bias=1))
+    head.init_weights()
+    assert (head.fc.weight == 0.5).all() and (head.fc.bias == 1).all()
+
+
 def test_predict_averages_views():
     head = RepetitionCountHead(1)
     with torch.no_grad():

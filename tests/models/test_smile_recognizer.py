@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -5,22 +7,27 @@ from mmaction.registry import MODELS
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
+from torch import nn
 
 from smile_mm.datasets import TubeTrajectoryMaskGenerator
 
 from .conftest import samples_with_masks
 
 
-def build(target=None, **neck):
-    init_default_scope('mmaction')
-    model = MODELS.build(dict(
+def model_config(target=None, **neck):
+    return dict(
         type='SMILERecognizer',
         backbone=dict(type='MaskedVideoViT', arch='small', img_size=64,
                       num_frames=4, embed_dims=64, depth=2, num_heads=2),
         neck=dict(type='VideoMAEDecoder', embed_dims=32, depth=1,
                   num_heads=2, **neck),
         head=dict(type='CLIPTargetHead'),
-        target_generator=target or dict(type='PixelTarget')))
+        target_generator=target or dict(type='PixelTarget'))
+
+
+def build(target=None, **neck):
+    init_default_scope('mmaction')
+    model = MODELS.build(model_config(target, **neck))
     model.init_weights()
     return model
 
@@ -48,6 +55,59 @@ def test_wiring_follows_encoder_and_target(tiny_clip_name,
     with pytest.raises(ValueError, match='out_channels=512 does not match '
                        'the target width 1536'):
         build(out_channels=512)
+
+
+def test_init_weights_is_videomaes_and_keeps_the_teacher():
+    torch.manual_seed(0)
+    init_default_scope('mmaction')
+    model = MODELS.build(model_config(dict(
+        type='TimmTeacher', model_name='vit_tiny_patch16_224',
+        pretrained=None)))
+    teacher = {key: value.clone()
+               for key, value in model.target_generator.state_dict().items()}
+    model.init_weights()
+    checked = {nn.Linear: 0, nn.LayerNorm: 0}
+    for name, module in model.named_modules():
+        if name.startswith('target_generator'):
+            continue
+        if isinstance(module, nn.Linear):  # Xavier-uniform, zero bias
+            fan_out, fan_in = module.weight.shape
+            bound = math.sqrt(6 / (fan_in + fan_out))
+            assert module.weight.abs().max() <= bound, name
+            assert module.weight.std().item() == pytest.approx(
+                bound / math.sqrt(3), rel=0.1), name
+            assert module.bias is None or not module.bias.any(), name
+            checked[nn.Linear] += 1
+        elif isinstance(module, nn.LayerNorm):
+            assert (module.weight == 1).all() and not module.bias.any(), name
+            checked[nn.LayerNorm] += 1
+    # linears: 2 encoder blocks x 4, 1 decoder block x 4, projection, head;
+    # norms: 2 x 2 + final, 1 x 2 + final
+    assert checked == {nn.Linear: 14, nn.LayerNorm: 8}
+    for key, value in teacher.items():
+        assert torch.equal(model.target_generator.state_dict()[key],
+                           value), f'init_weights changed the teacher {key}'
+
+
+def test_decoder_mask_token_is_truncated_normal():
+    torch.manual_seed(0)
+    decoder = MODELS.build(dict(type='VideoMAEDecoder', in_channels=8,
+                                num_tokens=4, out_channels=8,
+                                embed_dims=2048, depth=0))
+    assert decoder.mask_token.std().item() == pytest.approx(0.02, rel=0.1)
+
+
+def test_pretrained_init_cfg_overrides_the_default(tmp_path):
+    source = build()
+    path = tmp_path / 'smile.pth'
+    torch.save(dict(state_dict=source.state_dict()), path)
+    torch.manual_seed(1)
+    model = MODELS.build(dict(model_config(),
+                              init_cfg=dict(type='Pretrained',
+                                            checkpoint=str(path))))
+    model.init_weights()
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key
 
 
 def test_train_step_learns_a_batch():

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from ..layers import Block, init_vit_weights
+from ..layers import VIT_INIT_CFG, Block
 from ..utils import (GRID_KEY, record_grid, resize_pos_embed, source_grid,
                      split_by_mask, take_tokens)
 
@@ -56,8 +56,11 @@ class MaskedVideoViT(BaseModule):
         init_values: Layer-scale initial value (0 disables it).
         with_cp: Recompute each block in the backward pass (gradient
             checkpointing) to save memory.
-        init_cfg: mmengine initialisation config; by default VideoMAE's
-            Xavier-uniform initialisation.
+        init_cfg: mmengine initialisation config; ``None`` means VideoMAE's
+            (:data:`~smile_mm.models.layers.VIT_INIT_CFG`: Xavier-uniform
+            linears, unit LayerNorms, zero biases; the tubelet Conv3d keeps
+            torch's default). A config's ``init_cfg`` replaces it, e.g.
+            ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
 
     Example:
         >>> vit = MaskedVideoViT('small', img_size=112)
@@ -86,7 +89,8 @@ class MaskedVideoViT(BaseModule):
                  init_values: float = 0.0,
                  with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=VIT_INIT_CFG if init_cfg is None else
+                         init_cfg)
         if arch not in ARCHS:
             raise ValueError(f'arch {arch!r} is unknown; choose one of '
                              f'{sorted(ARCHS)}')
@@ -135,7 +139,8 @@ class MaskedVideoViT(BaseModule):
             for rate in rates
         ])
         self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
-        self._register_state_dict_hook(self._record_grid)
+        self.register_state_dict_post_hook(self._record_grid)
+        self.register_load_state_dict_pre_hook(self._fit_position_table)
 
     @staticmethod
     def _record_grid(module, state_dict, prefix, local_metadata) -> None:
@@ -148,17 +153,11 @@ class MaskedVideoViT(BaseModule):
         clean = prefix
         for wrapper in _WRAPPER_NAMES:
             clean = clean.replace(wrapper, '')
-        if clean != prefix and hasattr(state_dict, '_metadata'):
+        if clean != prefix:
             record_grid(state_dict, clean, module.grid)
 
-    def init_weights(self) -> None:
-        if self.init_cfg is not None:
-            super().init_weights()
-            return
-        init_vit_weights(self)  # the tubelet Conv3d keeps torch's default
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata,
-                              *args, **kwargs):
+    def _fit_position_table(self, module, state_dict, prefix, local_metadata,
+                            *args) -> None:
         """Checkpoints made for another frame count or frame size: their
         position table is resized trilinearly from the grid they record
         (see :mod:`smile_mm.models.utils.pos_embed`) to this encoder's. The
@@ -180,8 +179,6 @@ class MaskedVideoViT(BaseModule):
                 print_log(f'position embedding resized from token grid '
                           f'{source} to {self.grid} (trilinear)',
                           logger='current')
-        super()._load_from_state_dict(state_dict, prefix, local_metadata,
-                                      *args, **kwargs)
 
     def _check_input(self, video: Tensor) -> None:
         grid = (video.shape[2] // self.tubelet_size,

@@ -1,7 +1,7 @@
 """RepetitionCountHead: how many times the action in a clip repeats."""
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
@@ -23,19 +23,18 @@ class RepetitionCountHead(BaseModule):
     Args:
         in_channels: Feature width.
         dropout_ratio: Dropout before the linear layer.
-        init_std: Standard deviation of the linear layer's initial weights.
+        init_cfg: mmengine initialisation config; ``None`` means truncated
+            normal weights (std 0.02) and a zero bias.
     """
 
     def __init__(self, in_channels: int, dropout_ratio: float = 0.0,
-                 init_std: float = 0.02) -> None:
-        super().__init__()
+                 init_cfg: Optional[dict] = None) -> None:
+        if init_cfg is None:
+            init_cfg = dict(type='TruncNormal', layer='Linear', std=0.02,
+                            bias=0)
+        super().__init__(init_cfg=init_cfg)
         self.dropout = nn.Dropout(dropout_ratio) if dropout_ratio else None
         self.fc = nn.Linear(in_channels, 1)
-        self.init_std = init_std
-
-    def init_weights(self) -> None:
-        nn.init.trunc_normal_(self.fc.weight, std=self.init_std)
-        nn.init.zeros_(self.fc.bias)
 
     def forward(self, feats: Tensor) -> Tensor:
         """[B, C] pooled features -> [B] counts."""

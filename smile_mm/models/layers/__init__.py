@@ -1,3 +1,3 @@
-from .transformer import Attention, Block, init_vit_weights
+from .transformer import VIT_INIT_CFG, Attention, Block
 
-__all__ = ['Attention', 'Block', 'init_vit_weights']
+__all__ = ['Attention', 'Block', 'VIT_INIT_CFG']

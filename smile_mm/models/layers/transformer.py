@@ -109,14 +109,9 @@ class Block(nn.Module):
         return x + self.drop_path(mlp)
 
 
-def init_vit_weights(module: nn.Module) -> None:
-    """VideoMAE's initialisation: Xavier-uniform linears, zero biases,
-    unit LayerNorms."""
-    for layer in module.modules():
-        if isinstance(layer, nn.Linear):
-            nn.init.xavier_uniform_(layer.weight)
-            if layer.bias is not None:
-                nn.init.zeros_(layer.bias)
-        elif isinstance(layer, nn.LayerNorm):
-            nn.init.ones_(layer.weight)
-            nn.init.zeros_(layer.bias)
+#: VideoMAE's initialisation as an mmengine ``init_cfg``: Xavier-uniform
+#: linears, unit LayerNorms, zero biases (convolutions keep torch's default).
+VIT_INIT_CFG = [
+    dict(type='Xavier', layer='Linear', distribution='uniform', bias=0),
+    dict(type='Constant', layer='LayerNorm', val=1, bias=0),
+]

@@ -9,7 +9,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from ..layers import Block, init_vit_weights
+from ..layers import VIT_INIT_CFG, Block
 from ..utils import split_by_mask, take_tokens
 
 
@@ -36,7 +36,10 @@ class VideoMAEDecoder(BaseModule):
         num_heads: Attention heads.
         mlp_ratio: MLP width relative to ``embed_dims``.
         drop_path_rate: Stochastic depth of the last block.
-        init_cfg: mmengine initialisation config; VideoMAE's by default.
+        init_cfg: mmengine initialisation config; ``None`` means VideoMAE's
+            (:data:`~smile_mm.models.layers.VIT_INIT_CFG`). The mask token
+            is drawn from a truncated normal (std 0.02) when the decoder is
+            built, so a ``Pretrained`` init_cfg overrides it too.
 
     Example:
         >>> decoder = VideoMAEDecoder(384, num_tokens=392, out_channels=768,
@@ -57,14 +60,17 @@ class VideoMAEDecoder(BaseModule):
                  mlp_ratio: float = 4.0,
                  drop_path_rate: float = 0.0,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(init_cfg=VIT_INIT_CFG if init_cfg is None else
+                         init_cfg)
         self.in_channels = in_channels
         self.num_tokens = num_tokens
         self.out_channels = out_channels
         self.embed_dims = embed_dims
         self.encoder_to_decoder = nn.Linear(in_channels, embed_dims,
                                             bias=False)
-        self.mask_token = nn.Parameter(torch.zeros(1, 1, embed_dims))
+        # a bare parameter, not a layer's weight: init_cfg cannot reach it
+        self.mask_token = nn.Parameter(
+            nn.init.trunc_normal_(torch.empty(1, 1, embed_dims), std=0.02))
         self.register_buffer('pos_embed',
                              get_sinusoid_encoding(num_tokens, embed_dims))
         rates = torch.linspace(0, drop_path_rate, depth, device='cpu').tolist()
@@ -74,18 +80,12 @@ class VideoMAEDecoder(BaseModule):
         ])
         self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
         self.head = nn.Linear(embed_dims, out_channels)
+        self.register_load_state_dict_pre_hook(self._fixed_position_table)
 
-    def init_weights(self) -> None:
-        if self.init_cfg is not None:
-            super().init_weights()
-            return
-        init_vit_weights(self)
-        nn.init.trunc_normal_(self.mask_token, std=0.02)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+    def _fixed_position_table(self, module, state_dict, prefix,
+                              *args) -> None:
         # the table is fixed (sin-cos): checkpoints without it get this one
         state_dict.setdefault(prefix + 'pos_embed', self.pos_embed)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def forward(self, latent: Tensor, mask: Tensor) -> Tensor:
         """Predict the targets of the masked tokens.

@@ -44,6 +44,10 @@ class SMILERecognizer(BaseModel):
             ``TimmTeacher`` config.
         data_preprocessor: Defaults to mmaction's ``ActionDataPreprocessor``
             with ImageNet statistics and ``NCTHW`` clips.
+        init_cfg: mmengine initialisation config of the whole model, e.g.
+            ``dict(type='Pretrained', checkpoint=...)``, applied after the
+            parts' own ``init_cfg``; the target generator keeps the weights
+            it was built with.
     """
 
     def __init__(self,
@@ -92,27 +96,20 @@ class SMILERecognizer(BaseModel):
         if self.head.norm_target == 'auto':
             self.head.norm_target = self.target_generator.default_norm
         self.target_generator.log()
-        self._register_state_dict_hook(self._drop_target_generator)
-        self._register_load_state_dict_pre_hook(self._keep_target_generator)
+        self.register_state_dict_post_hook(self._drop_target_generator)
+        self.register_load_state_dict_pre_hook(self._keep_target_generator)
 
     # ------------------------------------------------------------ checkpoints
     @staticmethod
     def _drop_target_generator(module, state_dict, prefix, local_metadata):
         for key in [k for k in state_dict if k.startswith(prefix + _TARGET)]:
             del state_dict[key]
-        return state_dict
 
-    def _keep_target_generator(self, state_dict, prefix, *args) -> None:
+    def _keep_target_generator(self, module, state_dict, prefix,
+                               *args) -> None:
         """Strict loading does not ask checkpoints for the teacher."""
         for key, value in self.target_generator.state_dict().items():
             state_dict.setdefault(prefix + _TARGET + key, value)
-
-    def init_weights(self) -> None:
-        # the target generator keeps its own (pretrained) weights
-        for name, child in self.named_children():
-            if name != 'target_generator' and hasattr(child, 'init_weights'):
-                child.init_weights()
-        self._is_init = True
 
     # ------------------------------------------------------------------- steps
     def train_step(self, data, optim_wrapper):

@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Tuple, Union
 import torch
 import torch.nn.functional as F
 from mmengine.logging import print_log
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, initialize
 from torch import Tensor
 
 #: Normalisation statistics of teacher inputs, on the 0-255 scale.
@@ -38,6 +38,8 @@ class TargetGenerator(BaseModule):
         patch_size: Pixels per token side.
         pixel_mean: Mean the data preprocessor subtracted (0-255 scale).
         pixel_std: Standard deviation it divided by.
+        init_cfg: mmengine initialisation config; ``None``: the target keeps
+            the weights it is built with (see :meth:`init_weights`).
     """
 
     #: normalisation the head applies to these targets with norm_target='auto'
@@ -66,6 +68,14 @@ class TargetGenerator(BaseModule):
     def describe(self) -> str:
         """One line saying what the target is, for the training log."""
         raise NotImplementedError
+
+    def init_weights(self) -> None:
+        """Apply ``init_cfg`` only. BaseModule's default also calls
+        ``init_weights`` of every child, which re-randomises a loaded timm
+        teacher (timm's ViT has one)."""
+        if self.init_cfg and not self.is_init:
+            initialize(self, self.init_cfg)
+        self._is_init = True
 
     def freeze(self) -> None:
         """No gradients and eval mode, for good."""

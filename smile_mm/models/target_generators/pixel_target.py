@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import torch
+from einops import rearrange
 from mmaction.registry import MODELS
 from torch import Tensor
 
@@ -42,15 +43,22 @@ class PixelTarget(TargetGenerator):
 
     @torch.no_grad()
     def forward(self, video: Tensor) -> Tensor:
-        """[B, C, T, H, W] preprocessed clips -> [B, N, t * p * p * C]."""
-        pixels = self.raw_video(video) / 255.0
-        batch, channels = pixels.shape[:2]
-        slices, rows, cols = self.grid
-        t, p = self.tubelet_size, self.patch_size
-        pixels = pixels.reshape(batch, channels, slices, t, rows, p, cols, p)
-        # -> [B, T', h, w, t, p, p, C] -> [B, N, t * p * p, C]
-        pixels = pixels.permute(0, 2, 4, 6, 3, 5, 7, 1).reshape(
-            batch, slices * rows * cols, t * p * p, channels)
+        """Per-token pixel vectors of preprocessed clips.
+
+        Args:
+            video: [B, C, T, H, W] clips as the data preprocessor gives them,
+                with T = T' * t, H = h * p, W = w * p for the grid (T', h, w).
+
+        Returns:
+            Tensor: [B, N, t * p * p * C] with N = T' * h * w tokens in raster
+            order (time, rows, columns); within a token the values run over
+            frames, rows, columns, then colour channels.
+        """
+        pixels = rearrange(self.raw_video(video) / 255.0,
+                           'b c (n t) (h p) (w q) -> b (n h w) (t p q) c',
+                           n=self.grid[0], h=self.grid[1], w=self.grid[2],
+                           t=self.tubelet_size, p=self.patch_size,
+                           q=self.patch_size)
         if self.normalize:
             mean = pixels.mean(dim=2, keepdim=True)
             std = pixels.var(dim=2, unbiased=True, keepdim=True).sqrt()

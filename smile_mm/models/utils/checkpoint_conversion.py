@@ -22,6 +22,8 @@ from typing import Dict, List, Tuple
 
 from torch import Tensor
 
+from .pos_embed import copy_records
+
 StateDict = Dict[str, Tensor]
 LAYOUTS = ('videomae-pretrain', 'videomae-finetune', 'smile', 'mmaction')
 
@@ -34,14 +36,7 @@ def _renamed(state: StateDict, rename) -> StateDict:
         new = rename(key)
         if new is not None:
             renamed[new] = value
-    metadata = getattr(state, '_metadata', None)
-    if metadata is not None:
-        renamed._metadata = OrderedDict()
-        for name, value in metadata.items():
-            new = rename(name + '.' if name else '')
-            if new is not None:
-                renamed._metadata[new[:-1] if new.endswith('.') else new] = \
-                    value
+    copy_records(state, renamed, rename)
     return renamed
 
 

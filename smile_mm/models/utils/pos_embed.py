@@ -10,12 +10,16 @@ record their grid in the state dict's metadata (``state_dict._metadata
 it back. A table without a record is read as the loading model's own grid
 when it has that many rows, and is otherwise an error that lists the grids
 it fits.
+
+torch has no public accessor for a state dict's metadata: the functions
+here (:func:`recorded_grid`, :func:`record_grid`, :func:`copy_records`) are
+the one place smile_mm reads or writes ``_metadata``.
 """
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 
 import torch.nn.functional as F
 from torch import Tensor
@@ -107,6 +111,21 @@ def record_grid(state: 'OrderedDict', prefix: str, grid: Sequence[int]
         state._metadata = OrderedDict()
     name = prefix[:-1] if prefix.endswith('.') else prefix
     state._metadata.setdefault(name, {})[GRID_KEY] = [int(g) for g in grid]
+
+
+def copy_records(source: Mapping, target: 'OrderedDict',
+                 rename: Callable[[str], Optional[str]]) -> None:
+    """Give ``target`` the module records (metadata) of ``source``, each
+    under its module's new name: ``rename(name + '.')`` gives the new
+    prefix, or None to leave the record out."""
+    metadata = getattr(source, '_metadata', None)
+    if metadata is None:
+        return
+    target._metadata = OrderedDict()
+    for name, value in metadata.items():
+        new = rename(name + '.' if name else '')
+        if new is not None:
+            target._metadata[new[:-1] if new.endswith('.') else new] = value
 
 
 def resize_pos_embed(table: Tensor, source: Sequence[int],
