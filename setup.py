@@ -25,17 +25,21 @@ setup(
     install_requires=[
         # Ranges, not pins: smile_mm installs into OpenTAD's environment
         # (torch 2.0.1, numpy 1.23.5, mmaction2 1.1.0, mmcv 2.0.1) without
-        # replacing anything there. torch 2.14.1 / torchvision 0.29.1 are
-        # the newest releases checked here.
+        # replacing anything there. torch 2.14.1 is the newest release
+        # checked here; torchvision, which smile_mm does not import, comes
+        # with timm and open_clip_torch in the release that matches torch.
         'torch>=2.0,<=2.14.1',
-        'torchvision>=0.15,<=0.29.1',
         'mmengine>=0.10.4,<0.11',
         # mmcv is not listed: full mmcv (OpenTAD's, built from source) or
         # mmcv-lite both serve, and pip cannot express "either". smile_mm
         # checks at import that one of them, >=2.0.0,<2.2.0, is there;
         # `pip install smile_mm[mmcv-lite]` adds mmcv-lite.
+        # mmpretrain is not listed: nothing smile_mm runs imports it (mmaction2
+        # imports it only for MobileOneTSM and 'mmpretrain.' backbones, which
+        # no smile_mm config uses, and skips them without it).
         'mmaction2>=1.1.0,<1.3',
-        'mmpretrain>=1.2.0,<1.3',
+        # PixelTarget's patchify (also a dependency of mmaction2)
+        'einops>=0.6',
         'decord>=0.6.0',
         # tools/prepare_videos.py: FFmpeg with libx264 in the wheel
         'av>=12',

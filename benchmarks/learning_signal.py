@@ -56,7 +56,8 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from smile_mm.apis import prepare_frame  # noqa: E402
-from smile_mm.apis.inference import MEAN, STD  # noqa: E402
+from smile_mm.apis.inference import (FEATURES_CONFIG,  # noqa: E402
+                                     data_preprocessor, load_config)
 from smile_mm.datasets import SyntheticMotionOverlay  # noqa: E402
 from smile_mm.datasets.object_motion import ObjectMotion  # noqa: E402
 from smile_mm.models import SMILEVisionTransformer  # noqa: E402
@@ -126,6 +127,7 @@ def still_images(videos: List[str], count: int, size: int,
     which = rng.integers(len(readers), size=count)
     frames = [int(rng.integers(len(readers[r]))) for r in which]
     fractions = rng.random((count, 3))  # side, top, left
+    frame_config = load_config(FEATURES_CONFIG, size=size)
     out: List[Optional[np.ndarray]] = [None] * count
     for r, reader in enumerate(readers):
         members = np.flatnonzero(which == r)
@@ -143,7 +145,7 @@ def still_images(videos: List[str], count: int, size: int,
                 top = int(fractions[i, 1] * (height - side))
                 left = int(fractions[i, 2] * (width - side))
                 out[i] = prepare_frame(
-                    frame[top:top + side, left:left + side], size)
+                    frame[top:top + side, left:left + side], frame_config)
     return out
 
 
@@ -183,8 +185,9 @@ def motion_task(scale: Scale, count: int, seed: int,
     # normalised as smile_mm.apis.to_clip does, all clips at once
     clips = torch.from_numpy(clips).permute(0, 4, 1, 2, 3).float()
     shape = (1, 3, 1, 1, 1)
-    clips = clips.sub_(torch.tensor(MEAN, dtype=torch.float32).view(shape))
-    clips = clips.div_(torch.tensor(STD, dtype=torch.float32).view(shape))
+    statistics = data_preprocessor(FEATURES_CONFIG)
+    clips = clips.sub_(torch.tensor(statistics['mean']).view(shape))
+    clips = clips.div_(torch.tensor(statistics['std']).view(shape))
     return clips.contiguous(), np.array(labels)
 
 

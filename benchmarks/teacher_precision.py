@@ -28,17 +28,20 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import smile_mm  # noqa: E402,F401
 from benchmarks.results_table import record  # noqa: E402
 from benchmarks.videos import DEFAULT_VIDEOS, list_videos  # noqa: E402
-from smile_mm.apis import read_clip  # noqa: E402
+from smile_mm.apis import load_config, read_clip  # noqa: E402
+from smile_mm.apis.inference import FEATURES_CONFIG  # noqa: E402
 from smile_mm.models import CLIPTargetHead, CLIPTeacher  # noqa: E402
 
 
 def clips(count: int, folder: str) -> torch.Tensor:
-    """Real clips (16 frames every 4, 224 px), noise if there are none."""
+    """Real clips (16 frames every 4, 224 px: the centre clip of the tools'
+    config), noise if there are none."""
     videos = list_videos(folder)[:count]
     if not videos:
         torch.manual_seed(0)
         return torch.randn(count, 3, 16, 224, 224)
-    return torch.cat([read_clip(path) for path in videos])
+    config = load_config(FEATURES_CONFIG)
+    return torch.cat([read_clip(path, config) for path in videos])
 
 
 def timed(teacher, video, repeats: int):

@@ -6,7 +6,10 @@ One [T, C] float32 array per video, the mean-pooled encoder tokens of
 ``--frame-interval k`` it takes every k-th frame of ``i * stride .. i *
 stride + 15 k``, centre ``i * stride + 7.5 k``), in the file layout OpenTAD's ``LoadFeats`` reads:
 ``OUT/{prefix}{video name}.{npy|pt}``. The encoder's size is read from the
-checkpoint (``--arch`` to say it).
+checkpoint (``--arch`` to say it). Frames are prepared by the steps after
+decoding of ``--config``'s test pipeline and its data preprocessor
+(default: ``configs/smile/features/smile_vit_16x4x1_centre-clip.py``, short
+side to ``--size``, centre crop); the snippets replace its sampling.
 
     # THUMOS-14 (OpenTAD: feature_stride=4, offset_frames=8)
     python tools/extract_features.py work_dirs/smile/epoch_300.pth \\
@@ -17,7 +20,8 @@ checkpoint (``--arch`` to say it).
 
 Every output is written whole (temporary file, then rename) with a record
 of what made it (``OUT/.smile_mm/<file>.json``: checkpoint sha256, arch,
-snippet, stride, size, format, the video's name and size, the shape). A
+snippet, stride, size, the preprocessing's sha256, format, the video's name
+and size, the shape). A
 rerun reuses an output only when its record matches and the file reads back
 with the recorded shape, so an interrupted run resumes and a run with other
 settings redoes what they change. Videos that fail are listed at the end
@@ -27,6 +31,7 @@ the folder and its free space, exit status 2.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import os.path as osp
@@ -37,10 +42,12 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
+from mmengine.config import Config
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
-from smile_mm.apis import load_encoder, prepare_frame
-from smile_mm.apis.inference import MEAN, STD
+from smile_mm.apis import (config_test_pipeline, data_preprocessor,
+                           load_config, load_encoder, to_clip)
+from smile_mm.apis.inference import FEATURES_CONFIG
 from smile_mm.datasets.annotation_list import read_path_list
 from smile_mm.fileio import file_digest, safe_load, write_whole
 from smile_mm.models.utils import UnknownGridError
@@ -66,34 +73,41 @@ def snippet_starts(num_frames: int, snippet: int, stride: int,
 
 
 def snippet_batches(reader, starts: List[int], snippet: int, batch: int,
-                    size: int, interval: int = 1) -> Iterator[np.ndarray]:
-    """[B, 3, snippet, size, size] float arrays; each batch decodes the
-    frames its snippets use, each once, and no other."""
+                    config: Config, interval: int = 1
+                    ) -> Iterator[torch.Tensor]:
+    """[B, 3, snippet, H, W] float32 clips prepared as ``config``'s test
+    pipeline prepares decoded frames; each batch decodes the frames its
+    snippets use, each once, and no other."""
     total = len(reader)
     offsets = np.arange(snippet) * interval
     for first in range(0, len(starts), batch):
         group = np.minimum(np.asarray(starts[first:first + batch])[:, None]
                            + offsets, total - 1)  # [B, snippet]
         needed, where = np.unique(group, return_inverse=True)
-        frames = reader.get_batch(needed.tolist()).asnumpy()
-        frames = np.stack([prepare_frame(frame, size) for frame in frames])
-        frames = (frames.astype(np.float32) - MEAN) / STD
-        clips = frames[where.reshape(group.shape)]  # [B, T, H, W, C]
-        yield clips.transpose(0, 4, 1, 2, 3)
+        frames = to_clip(list(reader.get_batch(needed.tolist()).asnumpy()),
+                         config)  # [V, 3, frames, H, W]
+        if len(frames) != 1:
+            raise ValueError(
+                f'the test pipeline of {config.filename} makes '
+                f'{len(frames)} views of a clip; features take one '
+                '(CenterCrop, not ThreeCrop or TenCrop)')
+        clips = frames[0][:, torch.from_numpy(where.reshape(group.shape))]
+        yield clips.transpose(0, 1)
 
 
 @torch.no_grad()
 def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
-                  size: int, device: str, interval: int = 1) -> np.ndarray:
+                  config: Config, device: str, interval: int = 1
+                  ) -> np.ndarray:
     import decord
     reader = decord.VideoReader(path, num_threads=1)
     if len(reader) == 0:
         raise ValueError('the video has no frames')
     starts = snippet_starts(len(reader), snippet, stride, interval)
     features = []
-    for clips in snippet_batches(reader, starts, snippet, batch, size,
+    for clips in snippet_batches(reader, starts, snippet, batch, config,
                                  interval):
-        inputs = torch.from_numpy(clips).to(device)
+        inputs = clips.to(device)
         with torch.autocast(inputs.device.type, dtype=torch.bfloat16,
                             enabled=inputs.is_cuda):
             features.append(encoder(inputs).float().cpu())
@@ -103,11 +117,23 @@ def extract_video(encoder, path: str, snippet: int, stride: int, batch: int,
 RECORDS = '.smile_mm'  # OUT/.smile_mm/<file>.json: what made each output
 
 
-def producer(args, checkpoint_digest: str, video: str) -> Dict:
-    """What an output depends on: the encoder, the sampling and the video
-    (its name and size: a moved or copied video folder is still the same)."""
+def preprocessing_digest(config: Config) -> str:
+    """sha256 of what prepares the frames: the config's test pipeline and
+    data preprocessor, whatever file they come from."""
+    text = json.dumps([config_test_pipeline(config),
+                       data_preprocessor(config)], sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def producer(args, checkpoint_digest: str, preprocessing: str,
+             video: str) -> Dict:
+    """What an output depends on: the encoder, the sampling, the
+    preprocessing and the video (its name and size: a moved or copied video
+    folder is still the same)."""
     made = dict(checkpoint_sha256=checkpoint_digest, arch=args.arch,
                 snippet=args.snippet, stride=args.stride, size=args.size,
+                preprocessing_sha256=preprocessing,
                 format=args.feat_format, video=osp.basename(video),
                 video_bytes=os.path.getsize(video))
     if args.frame_interval != 1:  # records of consecutive frames stay valid
@@ -209,7 +235,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help='frames between a snippet\'s frames (SMILE '
                         'pretrains on every 4th on K400)')
     parser.add_argument('--stride', type=int, default=4)
-    parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--size', type=int, default=224,
+                        help="frame size: the config's size and the "
+                        "encoder's img_size")
+    parser.add_argument('--config', default=FEATURES_CONFIG,
+                        help='config whose test pipeline (the steps after '
+                        'decoding) and data preprocessor prepare the frames; '
+                        'its size is set to --size')
     parser.add_argument('--batch', type=int, default=32,
                         help='snippets per forward pass')
     parser.add_argument('--format', dest='feat_format', default='npy',
@@ -228,6 +260,11 @@ def main(argv: Optional[List[str]] = None) -> int:
                      '--snippet >= 2')
 
     try:
+        config = load_config(args.config, size=args.size)
+        preprocessing = preprocessing_digest(config)
+    except (KeyError, ValueError) as error:
+        parser.error(error.args[0])
+    try:
         encoder = load_encoder(args.checkpoint, args.arch, args.size,
                                args.snippet, 'mean', args.device)
     except (UnknownGridError, pickle.UnpicklingError) as error:
@@ -242,7 +279,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         filename = output_name(name, args.prefix, args.feat_format)
         target = osp.join(args.out, filename)
         record = record_path(args.out, filename)
-        made = producer(args, digest, path) if osp.exists(path) else {}
+        made = (producer(args, digest, preprocessing, path)
+                if osp.exists(path) else {})
         if osp.exists(target):
             why = reusable(target, record, made)
             if why is None:
@@ -254,7 +292,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         start = time.perf_counter()
         try:
             features = extract_video(encoder, path, args.snippet,
-                                     args.stride, args.batch, args.size,
+                                     args.stride, args.batch, config,
                                      args.device, args.frame_interval)
         except Exception as error:  # noqa: BLE001 - reported below
             failures.append((path, f'{type(error).__name__}: {error}'))

@@ -9,6 +9,12 @@ diagonal means features that tell moments apart.
         --names SMILE VideoMAE --videos data/kinetics400/val/*.mp4 \\
         --out-dir work_dirs/similarity
 
+Each video is prepared by ``--config``'s test pipeline and data preprocessor
+(default: ``configs/smile/features/smile_vit_16x4x1_centre-clip.py``, the
+centre clip; ``--num-frames``, ``--interval`` and ``--size`` set its
+``clip_len``, ``frame_interval`` and ``size``); a pipeline of several views
+is measured on the first.
+
 Writes ``<name>.npy`` and ``<name>.csv`` (the matrix) per checkpoint,
 ``similarity.png`` (one heatmap per checkpoint) and prints the mean
 off-diagonal similarity.
@@ -25,7 +31,8 @@ import numpy as np
 import torch
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
-from smile_mm.apis import load_encoder, read_clip
+from smile_mm.apis import load_config, load_encoder, read_clip
+from smile_mm.apis.inference import FEATURES_CONFIG
 
 
 def slice_similarity(features: torch.Tensor) -> np.ndarray:
@@ -70,6 +77,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--num-frames', type=int, default=16)
     parser.add_argument('--interval', type=int, default=4)
     parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--config', default=FEATURES_CONFIG,
+                        help='config whose test pipeline and data '
+                        'preprocessor prepare the clips')
     parser.add_argument('--out-dir', default='work_dirs/feature_similarity')
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
@@ -81,10 +91,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     for path in args.checkpoints + args.videos:
         if not osp.isfile(path):
             parser.error(f'{path} does not exist')
+    try:
+        config = load_config(args.config, clip_len=args.num_frames,
+                             frame_interval=args.interval, size=args.size)
+    except KeyError as error:
+        parser.error(error.args[0])
     os.makedirs(args.out_dir, exist_ok=True)
 
-    clips = [read_clip(v, args.num_frames, args.interval, args.size)
-             for v in args.videos]
+    clips = [read_clip(v, config) for v in args.videos]
     matrices = []
     for checkpoint, name in zip(args.checkpoints, names):
         encoder = load_encoder(checkpoint, args.arch, args.size,

@@ -12,7 +12,10 @@ k-means, and the clusters are matched to the ground-truth objects:
 
 The score is the mean IoU over labels, averaged over sequences, evaluated on
 the token grid (each token takes the majority label of its first frame's
-patch).
+patch). Frames are resized to ``--size`` square, then prepared by the steps
+after decoding of ``--config``'s test pipeline and its data preprocessor
+(default: ``configs/smile/features/smile_vit_16x4x1_centre-clip.py``, whose
+resize and centre crop leave such frames as they are).
 
     python tools/unvos_eval.py smile.pth data/davis --arch base --out results.json
 """
@@ -27,12 +30,14 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
+from mmengine.config import Config
 from PIL import Image
 from scipy.cluster.vq import kmeans2
 from scipy.optimize import linear_sum_assignment
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
-from smile_mm.apis import load_encoder, to_clip
+from smile_mm.apis import load_config, load_encoder, to_clip
+from smile_mm.apis.inference import FEATURES_CONFIG
 
 
 def iou_table(pred: np.ndarray, gt: np.ndarray, clusters: int,
@@ -101,9 +106,10 @@ def cluster(features: np.ndarray, clusters: int, seed: int) -> np.ndarray:
     return assignment
 
 
-def load_sequence(root: str, sequence: str, num_frames: int, size: int
-                  ) -> Tuple[torch.Tensor, List[np.ndarray]]:
-    """Evenly spaced frames (resized to size x size) and their masks."""
+def load_sequence(root: str, sequence: str, num_frames: int, size: int,
+                  config: Config) -> Tuple[torch.Tensor, List[np.ndarray]]:
+    """Evenly spaced frames (resized to size x size, then prepared by
+    ``config``: [V, 3, T, H, W]) and their masks."""
     image_dir = osp.join(root, 'JPEGImages', '480p', sequence)
     mask_dir = osp.join(root, 'Annotations', '480p', sequence)
     names = sorted(osp.splitext(n)[0] for n in os.listdir(image_dir))
@@ -116,13 +122,13 @@ def load_sequence(root: str, sequence: str, num_frames: int, size: int
         with Image.open(osp.join(mask_dir, names[index] + '.png')) as mask:
             masks.append(np.asarray(mask.resize((size, size),
                                                 Image.NEAREST)))
-    return to_clip(frames), masks
+    return to_clip(frames, config), masks
 
 
 def evaluate_sequence(encoder, root: str, sequence: str, num_frames: int,
-                      size: int, over_factor: int, seed: int,
+                      size: int, config: Config, over_factor: int, seed: int,
                       device: str) -> Dict[str, float]:
-    clip, masks = load_sequence(root, sequence, num_frames, size)
+    clip, masks = load_sequence(root, sequence, num_frames, size, config)
     with torch.no_grad():
         features = encoder(clip.to(device))[0].cpu()  # [C, T', h, w]
     channels, slices, rows, cols = features.shape
@@ -149,6 +155,10 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help='encoder size (auto: read from the weights)')
     parser.add_argument('--num-frames', type=int, default=16)
     parser.add_argument('--size', type=int, default=224)
+    parser.add_argument('--config', default=FEATURES_CONFIG,
+                        help='config whose test pipeline (the steps after '
+                        'decoding) and data preprocessor prepare the frames; '
+                        'its size is set to --size')
     parser.add_argument('--over-factor', type=int, default=3,
                         help='clusters per label when over-clustering')
     parser.add_argument('--seed', type=int, default=0)
@@ -160,6 +170,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not osp.isdir(image_root):
         parser.error(f'{image_root} does not exist (DAVIS layout: '
                      'JPEGImages/480p/<seq> and Annotations/480p/<seq>)')
+    try:
+        config = load_config(args.config, size=args.size)
+    except KeyError as error:
+        parser.error(error.args[0])
     sequences = args.sequences or sorted(os.listdir(image_root))
     encoder = load_encoder(args.checkpoint, args.arch, args.size,
                            args.num_frames, 'featmap', args.device)
@@ -167,7 +181,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for sequence in sequences:
         results[sequence] = evaluate_sequence(
             encoder, args.root, sequence, args.num_frames, args.size,
-            args.over_factor, args.seed, args.device)
+            config, args.over_factor, args.seed, args.device)
         row = results[sequence]
         print(f'{sequence}: clustering mIoU {row["clustering"]:.3f}, '
               f'over-clustering mIoU {row["over_clustering"]:.3f}')

@@ -1,4 +1,6 @@
 """Using trained encoders outside the training loop."""
-from .inference import load_encoder, prepare_frame, read_clip, to_clip
+from .inference import (config_test_pipeline, data_preprocessor, load_config,
+                        load_encoder, prepare_frame, read_clip, to_clip)
 
-__all__ = ['load_encoder', 'prepare_frame', 'read_clip', 'to_clip']
+__all__ = ['config_test_pipeline', 'data_preprocessor', 'load_config',
+           'load_encoder', 'prepare_frame', 'read_clip', 'to_clip']

@@ -1,20 +1,33 @@
-"""Running a trained SMILE encoder on videos outside a training loop."""
+"""Running a trained SMILE encoder on videos outside a training loop.
+
+Clips are prepared as a config's tests prepare them: mmaction2's transforms
+of its test pipeline (``test_dataloader.dataset.pipeline``, else
+``test_pipeline``) and its ``model.data_preprocessor`` (the mean and std).
+:data:`FEATURES_CONFIG` is the config of the tools: one centre clip of 16
+frames every 4, short side resized to 224, 224 px centre crop.
+"""
 from __future__ import annotations
 
-from typing import List, Optional
+from pathlib import Path
+from typing import ContextManager, List, Sequence, Union
 
-import cv2
 import numpy as np
 import torch
+from mmaction.registry import MODELS
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
 
+from ..engine.config_references import resolve_references
 from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
 from ..models.backbones.masked_video_vit import ARCHS
 from ..models.utils.checkpoint_conversion import strip_prefix, unwrap
 
-#: ImageNet statistics on the 0-255 scale, as the data preprocessor uses.
-MEAN = np.array([123.675, 116.28, 103.53], np.float32)
-STD = np.array([58.395, 57.12, 57.375], np.float32)
+ConfigSource = Union[str, Path, Config]
+#: the tools' config (in the source checkout the tools run from)
+FEATURES_CONFIG = str(Path(__file__).resolve().parents[2] / 'configs' /
+                      'smile' / 'features' / 'smile_vit_16x4x1_centre-clip.py')
 
 
 def encoder_size(backbone: dict) -> dict:
@@ -68,36 +81,177 @@ def load_encoder(checkpoint: str, arch: str = 'auto', img_size: int = 224,
     return encoder.to(device)
 
 
-def prepare_frame(frame: np.ndarray, size: int) -> np.ndarray:
-    """Resize the short side to ``size`` and take the centre square."""
-    height, width = frame.shape[:2]
-    scale = size / min(height, width)
-    resized = cv2.resize(frame, (max(size, round(width * scale)),
-                                 max(size, round(height * scale))),
-                         interpolation=cv2.INTER_AREA if scale < 1 else
-                         cv2.INTER_LINEAR)
-    top = (resized.shape[0] - size) // 2
-    left = (resized.shape[1] - size) // 2
-    return resized[top:top + size, left:left + size]
+def load_config(config: ConfigSource, **settings) -> Config:
+    """A config with top-level ``settings`` set and its references resolved.
+
+    Args:
+        config: Config file or loaded config.
+        **settings: Top-level entries to set first, e.g. ``size=112``:
+            smile_mm's pipelines read ``size``, ``clip_len`` and
+            ``frame_interval`` through ``'${...}'`` references.
+
+    Returns:
+        Config: a new config without references.
+
+    Raises:
+        KeyError: ``config`` has no top-level entry of that name.
+    """
+    cfg = Config.fromfile(config) if isinstance(config, (str, Path)) \
+        else config
+    entries = cfg.to_dict()
+    for key, value in settings.items():
+        if key not in entries:
+            raise KeyError(
+                f'config {cfg.filename} has no top-level {key!r} to set to '
+                f'{value!r}; set it in its test pipeline instead, or use a '
+                f"config whose pipeline reads '${{{key}}}'")
+        entries[key] = value
+    return resolve_references(Config(entries, filename=cfg.filename))
 
 
-def to_clip(frames: List[np.ndarray]) -> torch.Tensor:
-    """RGB uint8 frames -> normalised [1, 3, T, H, W] float tensor."""
-    clip = (np.stack(frames).astype(np.float32) - MEAN) / STD
-    return torch.from_numpy(np.ascontiguousarray(
-        clip.transpose(3, 0, 1, 2)[None]))
+def config_test_pipeline(config: ConfigSource) -> List[dict]:
+    """The steps of the config's test pipeline:
+    ``test_dataloader.dataset.pipeline`` (what ``tools/test.py`` runs), else
+    ``test_pipeline`` (what mmaction2's ``inference_recognizer`` reads).
+
+    Raises:
+        ValueError: the config has neither.
+    """
+    cfg = load_config(config)
+    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+    steps = dataset.get('pipeline') or cfg.get('test_pipeline')
+    if not steps:
+        raise ValueError(
+            f'config {cfg.filename} has no test pipeline (neither '
+            'test_dataloader.dataset.pipeline nor test_pipeline); give one, '
+            f'as {FEATURES_CONFIG} does')
+    return [dict(step) for step in steps]
 
 
-def read_clip(path: str, num_frames: int = 16, interval: int = 4,
-              size: int = 224, start: Optional[int] = None) -> torch.Tensor:
-    """``num_frames`` frames every ``interval`` from the middle of a video
-    (or from ``start``), prepared for the encoder: [1, 3, T, size, size]."""
-    import decord
-    reader = decord.VideoReader(path, num_threads=1)
-    span = (num_frames - 1) * interval + 1
-    if start is None:
-        start = max((len(reader) - span) // 2, 0)
-    indices = np.minimum(start + np.arange(num_frames) * interval,
-                         len(reader) - 1)
-    frames = reader.get_batch(indices.tolist()).asnumpy()
-    return to_clip([prepare_frame(frame, size) for frame in frames])
+def _name(step: dict) -> str:
+    kind = step['type']
+    return kind if isinstance(kind, str) else kind.__name__
+
+
+def _after_decoding(steps: List[dict]) -> List[dict]:
+    """The steps after the last decoding step (``DecordDecode``, ...)."""
+    names = [_name(step) for step in steps]
+    decoders = [i for i, name in enumerate(names) if name.endswith('Decode')]
+    if not decoders:
+        raise ValueError(
+            f'the test pipeline {names} has no decoding step (DecordDecode, '
+            'PyAVDecode, ...): decoded frames go into the steps after it')
+    return steps[decoders[-1] + 1:]
+
+
+def _scope(cfg: Config) -> ContextManager:
+    """The registry scope the config's steps are built in."""
+    return DefaultScope.overwrite_default_scope(
+        cfg.get('default_scope', 'mmaction'))
+
+
+def _decoded(frames: Sequence[np.ndarray]) -> dict:
+    """What a decoding step (and the sampling before it) leaves for the
+    steps after it, for frames [H, W, 3] already decoded."""
+    if not len(frames):
+        raise ValueError('no frames given; pass at least one RGB frame')
+    shape = frames[0].shape[:2]
+    return dict(imgs=list(frames), original_shape=shape, img_shape=shape,
+                clip_len=len(frames), num_clips=1,
+                frame_inds=np.arange(len(frames)), total_frames=len(frames),
+                start_index=0, modality='RGB', label=-1)
+
+
+def data_preprocessor(config: ConfigSource) -> dict:
+    """The config's ``model.data_preprocessor``, which holds the mean and
+    std of the clips.
+
+    Raises:
+        ValueError: the config has none.
+    """
+    cfg = load_config(config)
+    preprocessor = cfg.get('model', {}).get('data_preprocessor')
+    if preprocessor is None:
+        raise ValueError(
+            f'config {cfg.filename} has no model.data_preprocessor, which '
+            'gives the mean and std of the clips; add one, e.g. '
+            "dict(type='ActionDataPreprocessor', mean=..., std=..., "
+            "format_shape='NCTHW')")
+    return dict(preprocessor)
+
+
+def _preprocess(cfg: Config, steps: List[dict], results: dict
+                ) -> torch.Tensor:
+    """``steps`` on ``results``, then the model's data preprocessor:
+    [V, 3, T, H, W]."""
+    preprocessor = data_preprocessor(cfg)
+    with _scope(cfg):
+        data = pseudo_collate([Compose(steps)(results)])
+        return MODELS.build(preprocessor)(data, False)['inputs'][0]
+
+
+def prepare_frame(frame: np.ndarray, config: ConfigSource) -> np.ndarray:
+    """One decoded frame through the spatial steps of the config's test
+    pipeline: those after its decoding step and before ``FormatShape`` (the
+    tools' config: short side to ``size``, centre square).
+
+    Args:
+        frame: [H, W, 3] RGB uint8.
+        config: Config file or loaded config (:func:`load_config`).
+
+    Returns:
+        np.ndarray: [H', W', 3], as those steps leave it.
+
+    Raises:
+        ValueError: the steps make several views of a frame (ThreeCrop).
+    """
+    cfg = load_config(config)
+    steps = _after_decoding(config_test_pipeline(cfg))
+    names = [_name(step) for step in steps]
+    if 'FormatShape' in names:
+        steps = steps[:names.index('FormatShape')]
+    with _scope(cfg):
+        images = Compose(steps)(_decoded([frame]))['imgs']
+    if len(images) != 1:
+        raise ValueError(
+            f'the test pipeline {names} makes {len(images)} views of a '
+            'frame; prepare_frame needs one (CenterCrop, not ThreeCrop or '
+            'TenCrop)')
+    return np.asarray(images[0])
+
+
+def to_clip(frames: Sequence[np.ndarray],
+            config: ConfigSource) -> torch.Tensor:
+    """Decoded frames as the config's test pipeline, from the step after
+    its decoding step, and its data preprocessor make them.
+
+    Args:
+        frames: T frames, each [H, W, 3] RGB uint8, in clip order.
+        config: Config file or loaded config (:func:`load_config`).
+
+    Returns:
+        torch.Tensor: [V, 3, T, H', W'] float32, normalised; V views of
+        the clip as the pipeline makes them (1 for the tools' config).
+    """
+    cfg = load_config(config)
+    return _preprocess(cfg, _after_decoding(config_test_pipeline(cfg)),
+                       _decoded(frames))
+
+
+def read_clip(path: str, config: ConfigSource) -> torch.Tensor:
+    """A video file through the config's whole test pipeline (its sampling
+    included; the tools' config: the centre clip of ``clip_len`` frames
+    every ``frame_interval``) and its data preprocessor.
+
+    Args:
+        path: Video file.
+        config: Config file or loaded config (:func:`load_config`).
+
+    Returns:
+        torch.Tensor: [V, 3, T, H, W] float32, normalised; V views of the
+        video as the pipeline makes them (1 for the tools' config).
+    """
+    cfg = load_config(config)
+    return _preprocess(cfg, config_test_pipeline(cfg),
+                       dict(filename=path, label=-1, start_index=0,
+                            modality='RGB'))

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from smile_mm.models import MaskedVideoViT
-from smile_mm.apis import prepare_frame as prepare
+from smile_mm.apis import load_config, prepare_frame, to_clip
+from smile_mm.apis.inference import FEATURES_CONFIG
 from tools.extract_features import main, snippet_starts
 
 from ..conftest import write_video
@@ -64,17 +65,15 @@ def test_shape_stride_and_values(checkpoint, videos, tmp_path):
     import decord
     from smile_mm.models import SMILEVisionTransformer
     frames = decord.VideoReader(osp.join(videos, 'long.mp4'))
-    clip = np.stack([prepare(frames[i].asnumpy(), 32) for i in range(12, 28)])
-    clip = (clip.astype(np.float32) - [123.675, 116.28, 103.53]) / [
-        58.395, 57.12, 57.375]
+    clip = to_clip(frames.get_batch(list(range(12, 28))).asnumpy(),
+                   load_config(FEATURES_CONFIG, size=32))
     encoder = SMILEVisionTransformer('tiny', img_size=32, num_frames=16,
                                      out_type='mean', **VIT)
     state = torch.load(checkpoint, weights_only=False)['state_dict']
     encoder.load_state_dict({k[9:]: v for k, v in state.items()})
     encoder.eval()
     with torch.no_grad():
-        expected = encoder(torch.from_numpy(
-            clip.transpose(3, 0, 1, 2)[None]).float())[0]
+        expected = encoder(clip)[0]
     np.testing.assert_allclose(long[3], expected.numpy(), atol=1e-4)
 
 
@@ -140,7 +139,7 @@ def test_helpers():
     assert snippet_starts(5, 16, 4) == [0]
     frame = np.zeros((40, 100, 3), np.uint8)
     frame[:, 50] = 255
-    square = prepare(frame, 20)
+    square = prepare_frame(frame, load_config(FEATURES_CONFIG, size=20))
     assert square.shape == (20, 20, 3)
     assert square[:, 10].mean() > 100  # the centre column stays centred
 
@@ -173,7 +172,8 @@ def test_checkpoint_of_another_clip_size(tmp_path, videos, capsys):
                      'meta': {}}, recorded)
     own_size = load_encoder(recorded, 'tiny', img_size=32, num_frames=16)
     video = osp.join(videos, 'long.mp4')
-    expected = extract_video(own_size, video, 16, 4, 4, 64, 'cpu')
+    expected = extract_video(own_size, video, 16, 4, 4,
+                             load_config(FEATURES_CONFIG, size=64), 'cpu')
 
     def features(checkpoint, name):
         assert _run(checkpoint, videos, str(tmp_path / name),
@@ -220,7 +220,7 @@ def test_size_from_the_checkpoint_and_frame_interval(tmp_path, videos,
     """--arch auto reads width and depth (a ViT-S's 384 x 12 by name, any
     other with 64-wide heads); --frame-interval 3 takes every 3rd frame."""
     monkeypatch.undo()  # the real encoder class, not the 32-wide one
-    from smile_mm.apis.inference import encoder_size, load_encoder, to_clip
+    from smile_mm.apis.inference import encoder_size, load_encoder
     small = MaskedVideoViT('small', img_size=32, num_frames=16)
     assert encoder_size(small.state_dict()) == dict(arch='small')
     odd = MaskedVideoViT(img_size=32, num_frames=16, embed_dims=128, depth=2,
@@ -240,7 +240,7 @@ def test_size_from_the_checkpoint_and_frame_interval(tmp_path, videos,
     import decord
     reader = decord.VideoReader(osp.join(videos, 'long.mp4'))
     frames = reader.get_batch(list(range(8, 8 + 46, 3))).asnumpy()
-    clip = to_clip([prepare(frame, 32) for frame in frames])
+    clip = to_clip(frames, load_config(FEATURES_CONFIG, size=32))
     encoder = load_encoder(str(path), img_size=32, num_frames=16)
     with torch.no_grad():
         expected = encoder(clip)[0].numpy()
