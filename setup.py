@@ -38,6 +38,9 @@ setup(
         # imports it only for MobileOneTSM and 'mmpretrain.' backbones, which
         # no smile_mm config uses, and skips them without it).
         'mmaction2>=1.1.0,<1.3',
+        # mmaction2's utils/dependency.py imports importlib_metadata without
+        # declaring it (mmpretrain used to bring it along)
+        'importlib_metadata>=4.0',
         # PixelTarget's patchify (also a dependency of mmaction2)
         'einops>=0.6',
         'decord>=0.6.0',
