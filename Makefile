@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.smile_mm-installed
 PYTEST_ARGS ?=
 
-.PHONY: install test demo bench clean-venv
+.PHONY: install test demo bench prepare-clips clean-venv
 DEMO_CONFIG := configs/smile/pretrain/smile_vit-s_demo_cpu.py
 
 $(STAMP): setup.py
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir work_dirs/smile_demo
+
+# the real clips beside the checkout, prepared for random access
+prepare-clips: $(STAMP)
+	$(PY) tools/prepare_videos.py ../shared/data/real_clips work_dirs/real_clips_320
 
 bench: $(STAMP)
 	$(PY) benchmarks/overlay_mask_speed.py
