@@ -56,6 +56,7 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from smile_mm.apis import prepare_frame  # noqa: E402
+from smile_mm.datasets import SeededSampler  # noqa: E402
 from smile_mm.apis.inference import (FEATURES_CONFIG,  # noqa: E402
                                      data_preprocessor, load_config)
 from smile_mm.datasets import SyntheticMotionOverlay  # noqa: E402
@@ -264,11 +265,11 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
     model.init_weights()
     model.to(device)
     dataset = pretraining_data(scale, run, images, iters * batch)
-    # the dataset takes (index, seed) keys: each sample's randomness is
-    # fixed by its key, whatever the worker that draws it
-    keys = [(i % len(dataset), seed * 10**7 + i) for i in range(iters * batch)]
+    # each sample's randomness is fixed by (seed, epoch, index), whatever
+    # the worker that draws it; the dataset holds iters * batch samples
+    sampler = SeededSampler(dataset, shuffle=False, seed=seed)
     loader = torch.utils.data.DataLoader(
-        dataset, sampler=keys, batch_size=batch, collate_fn=pseudo_collate,
+        dataset, sampler=sampler, batch_size=batch, collate_fn=pseudo_collate,
         num_workers=workers, worker_init_fn=_one_thread,
         prefetch_factor=4 if workers else None)
     wrapper = build_optim_wrapper(model, dict(

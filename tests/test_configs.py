@@ -92,7 +92,7 @@ def test_a_progressive_schedule_derives_from_its_stage_length(path):
     """The file name's stages (in effective epochs, 2 per loader epoch) are
     the schedule's; --cfg-options stage_epochs=N moves every epoch of it."""
     effective = int(re.search(r'_(\d+)\+\d+e_', path).group(1))
-    for stage, options in ((effective // 2, {}), (7, {'stage_epochs': 7})):
+    for stage, options in ((effective // 2, {}), (50, {'stage_epochs': 50})):
         cfg = Config.fromfile(path)
         cfg.merge_from_dict(options)
         cfg = resolve_references(cfg)
@@ -108,3 +108,30 @@ def test_a_progressive_schedule_derives_from_its_stage_length(path):
                          ('CosineAnnealingLR', warmup, stage),
                          ('LinearLR', stage, stage + warmup),
                          ('CosineAnnealingLR', stage + warmup, 2 * stage)]
+    # mmengine builds them (epochs to iterations, 2 per epoch), and with the
+    # hook's reset at the switch each stage starts at the warm-up lr, peaks
+    # at the base lr and ends at the floor
+    from mmengine.registry import PARAM_SCHEDULERS
+    base = cfg.optim_wrapper.optimizer.lr
+    optimizer = torch.optim.AdamW(torch.nn.Linear(2, 2).parameters(), lr=base)
+    schedulers = []
+    for scheduler in cfg.param_scheduler:
+        scheduler = dict(scheduler)
+        kind = PARAM_SCHEDULERS.get(scheduler.pop('type'))
+        assert scheduler.pop('convert_to_iter_based')
+        schedulers.append(kind.build_iter_from_epoch(
+            optimizer, epoch_length=2, **scheduler))
+    lrs = []
+    for iteration in range(2 * 2 * stage):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        if iteration + 1 == 2 * stage:  # what ProgressiveTrainingHook does
+            group = optimizer.param_groups[0]
+            group['lr'] = group['initial_lr']
+        for scheduler in schedulers:
+            scheduler.step()
+    for start in (0, 2 * stage):
+        assert lrs[start] == pytest.approx(base * cfg.warmup_factor)
+        peak = lrs[start:start + 2 * stage]
+        assert max(peak) == pytest.approx(base, rel=1e-2)
+        assert peak[-1] < 1.5 * cfg.min_lr

@@ -36,7 +36,7 @@ _REFERENCE = re.compile(r'(?<!\$)\$\{([A-Za-z_][\w.]*)\}')
 _WHOLE = re.compile(r'\$\{([A-Za-z_][\w.]*)\}')
 _ESCAPED = re.compile(r'\$(\$\{[A-Za-z_][\w.]*\})')
 #: a string that is only references, numbers, operators and parentheses
-_ARITHMETIC = re.compile(r'(\$\{[A-Za-z_][\w.]*\}|[\d.\s()+\-*/])+')
+_ARITHMETIC = re.compile(r'(\$\{[A-Za-z_][\w.]*\}|[\d.eE\s()+\-*/])+')
 _OPERATOR = re.compile(r'[+\-*/]')
 _OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub,
               ast.Mult: operator.mul, ast.Div: operator.truediv,

@@ -45,6 +45,14 @@ def test_a_sample_depends_on_seed_epoch_and_index_only():
     np.random.seed(sample_seed(77, 0, 1))
     expected = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
     np.testing.assert_array_equal(dataset[1]['imgs'][0], expected)
+    # every sample of the epoch: its own seed, all different
+    images = []
+    for index in range(len(dataset)):
+        np.random.seed(sample_seed(77, 0, index))
+        expected = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
+        images.append(dataset[index]['imgs'][0])
+        np.testing.assert_array_equal(images[-1], expected)
+    assert len({image.tobytes() for image in images}) == len(dataset)
     sampler.set_epoch(1)
     list(sampler)
     assert not np.array_equal(a, dataset[1]['imgs'][0])  # new epoch
@@ -133,12 +141,14 @@ def test_the_wrapper_passes_on_what_evaluators_and_runners_read(tmp_path):
     write_videos(tmp_path)
     init_default_scope('mmaction')
     config = stock_video_loader(tmp_path, 0)['dataset']
-    wrapped = SeededDataset(config['dataset'])
+    inner = dict(config['dataset'], lazy_init=True,
+                 metainfo=dict(classes=('left', 'right')))
+    wrapped = SeededDataset(inner)
+    wrapped.full_init()  # reaches the lazily built dataset
     built = SeededDataset(**{k: v for k, v in config.items() if k != 'type'})
     assert len(wrapped) == len(built) == 4
     assert wrapped.get_data_info(2)['label'] == 0
-    assert wrapped.metainfo == wrapped.dataset.metainfo
-    wrapped.full_init()
+    assert wrapped.metainfo['classes'] == ('left', 'right')
 
 
 def test_smile_mm_datasets_take_the_default_sampler(tmp_path):

@@ -130,3 +130,60 @@ def test_without_an_overlay_or_a_loader_config_it_says_so(tmp_path):
         hook.stage2_loader_config(None)
     with pytest.raises(ValueError, match='switch_epoch must be >= 1, got 0'):
         ProgressiveTrainingHook(switch_epoch=0)
+
+
+class FakeRunner:
+    """What the hook reads of a runner; counts the loaders it builds."""
+
+    def __init__(self, cfg, epoch):
+        from types import SimpleNamespace
+        self.cfg, self.epoch, self.seed, self.built = cfg, epoch, 3, []
+        sampler = SimpleNamespace(seed=11, set_epoch=lambda epoch: None)
+        self.train_loop = SimpleNamespace(
+            max_epochs=4, dataloader=SimpleNamespace(sampler=sampler))
+
+    @property
+    def train_dataloader(self):
+        return self.train_loop.dataloader
+
+    def build_dataloader(self, config, seed, diff_rank_seed):
+        from types import SimpleNamespace
+        self.built.append((config, seed))
+        epochs = []
+        return SimpleNamespace(config=config, epochs=epochs, sampler=(
+            SimpleNamespace(set_epoch=epochs.append)))
+
+
+@pytest.mark.parametrize('resumed_at, builds', [(0, 1), (2, 1), (3, 1)])
+def test_the_stage_two_loader_is_built_once(tmp_path, resumed_at, builds):
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    runner = FakeRunner(cfg, resumed_at)
+    hook = ProgressiveTrainingHook(switch_epoch=2)
+    hook.before_train(runner)
+    for epoch in range(resumed_at, 4):
+        runner.epoch = epoch
+        hook.before_train_epoch(runner)
+    assert len(runner.built) == builds
+    config, _ = runner.built[0]
+    # the stage-1 sampler's seed, and the epoch it starts in
+    assert config['sampler']['seed'] == 11
+    assert runner.train_dataloader.epochs == [max(resumed_at, 2)]
+
+
+def test_only_pipelines_that_overlay_change(tmp_path):
+    cfg = Config.fromfile(write_tiny_config(tmp_path))
+    plain = [dict(type='LoadStaticClip', clip_len=4),
+             dict(type='FormatShape', input_format='NCTHW'),
+             dict(type='PackActionInputs')]
+    declared = [dict(type='LoadStaticClip', clip_len=4)]
+    concat = dict(cfg.train_dataloader, dataset=dict(
+        type='ConcatDataset', datasets=[
+            cfg.train_dataloader.dataset,
+            dict(cfg.train_dataloader.dataset, pipeline=plain)]))
+    for hook, first in ((ProgressiveTrainingHook(2), None),
+                        (ProgressiveTrainingHook(2, declared), declared)):
+        datasets = hook.stage2_loader_config(concat)['dataset']['datasets']
+        assert datasets[1]['pipeline'] == plain
+        assert datasets[0]['pipeline'] == (first or [
+            s for s in cfg.train_pipeline
+            if s['type'] != 'SyntheticMotionOverlay'])

@@ -34,8 +34,10 @@ class ProgressiveTrainingHook(Hook):
     Stage 1 (epochs ``0 .. switch_epoch - 1``) trains on overlaid clips;
     stage 2 on the original clips, from stage 1's weights with a fresh
     schedule. At the switch the hook builds a new training loader from the
-    config's ``train_dataloader`` with the stage-2 pipeline (new workers,
-    the same sampler seed, so a resumed run repeats an uninterrupted one),
+    config's ``train_dataloader`` with the stage-2 pipeline in every dataset
+    whose pipeline overlays (new workers, the same sampler seed, so a
+    resumed run repeats an uninterrupted one; the new dataset counts
+    unreadable videos afresh),
     and with ``reset_optimizer`` clears the optimizer's moments and sets
     each parameter group's learning rate back to its base value, so that
     the stage-2 schedulers the config declares from ``switch_epoch`` on
@@ -77,7 +79,8 @@ class ProgressiveTrainingHook(Hook):
                       f'{max_epochs}) before stage 2 starts at epoch '
                       f'{self.switch_epoch}; resume with more epochs for '
                       'stage 2', logger='current', level=logging.WARNING)
-        if runner.epoch >= self.switch_epoch:  # resumed in stage 2
+        # resumed in stage 2 (at the switch itself before_train_epoch does it)
+        if runner.epoch > self.switch_epoch:
             self._switch_data(runner)
 
     def stage2_loader_config(self, loader: Optional[dict]) -> dict:
@@ -94,11 +97,11 @@ class ProgressiveTrainingHook(Hook):
         loader = copy.deepcopy(loader)
         overlaid = 0
         for dataset in dataset_configs(loader['dataset']):
-            if 'pipeline' not in dataset:
-                continue
-            pipeline = list(dataset['pipeline'])
+            pipeline = list(dataset.get('pipeline') or [])
             original = without_overlay(pipeline)
-            overlaid += len(original) < len(pipeline)
+            if len(original) == len(pipeline):
+                continue  # no overlay here: stage 2 changes nothing
+            overlaid += 1
             dataset['pipeline'] = (original if self.stage2_pipeline is None
                                    else copy.deepcopy(self.stage2_pipeline))
         if not overlaid:
@@ -107,8 +110,15 @@ class ProgressiveTrainingHook(Hook):
         return loader
 
     def _switch_data(self, runner) -> None:
+        config = copy.deepcopy(self._stage2_loader_cfg)
+        # the stage-1 sampler's seed, also where mmengine leaves it to be
+        # drawn (diff_rank_seed): the same shuffle as an uninterrupted run
+        seed = getattr(getattr(runner.train_dataloader, 'sampler', None),
+                       'seed', None)
+        if seed is not None and isinstance(config.get('sampler'), dict):
+            config['sampler'].setdefault('seed', seed)
         loader = runner.build_dataloader(
-            self._stage2_loader_cfg, seed=runner.seed,
+            config, seed=runner.seed,
             diff_rank_seed=runner.cfg.get('randomness', {}).get(
                 'diff_rank_seed', False))
         sampler = getattr(loader, 'sampler', None)

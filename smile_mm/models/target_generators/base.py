@@ -75,7 +75,7 @@ class TargetGenerator(BaseModule):
         teacher (timm's ViT has one)."""
         if self.init_cfg and not self.is_init:
             initialize(self, self.init_cfg)
-        self._is_init = True
+        self.is_init = True
 
     def freeze(self) -> None:
         """No gradients and eval mode, for good."""
