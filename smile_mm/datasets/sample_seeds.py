@@ -51,11 +51,6 @@ class SampleSeeds:
         self._state[0] = int(seed) & 0xFFFFFFFF
         self._state[1] = int(epoch)
 
-    @property
-    def published(self) -> bool:
-        """Whether a sampler has published a seed."""
-        return int(self._state[0]) != _UNSET
-
     def seed_sample(self, index: int) -> None:
         """Seed the generators for sample ``index``; nothing until a seed
         is published."""

@@ -59,3 +59,13 @@ class SeededDataset(SeededSamplesMixin, _Delegating):
     def get_data_info(self, index: int) -> dict:
         """The wrapped dataset's annotation of sample ``index``."""
         return self.dataset.get_data_info(index)
+
+    @property
+    def pipeline(self):
+        """The wrapped dataset's pipeline (read by smile_mm's feature
+        cache and tools/visualize_motion.py)."""
+        return self.dataset.pipeline
+
+    def prepare_data(self, index: int):
+        """The wrapped dataset's sample ``index``, unseeded."""
+        return self.dataset.prepare_data(index)

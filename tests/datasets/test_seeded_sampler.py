@@ -149,6 +149,9 @@ def test_the_wrapper_passes_on_what_evaluators_and_runners_read(tmp_path):
     assert len(wrapped) == len(built) == 4
     assert wrapped.get_data_info(2)['label'] == 0
     assert wrapped.metainfo['classes'] == ('left', 'right')
+    # what the feature cache and the tools read
+    assert wrapped.pipeline is wrapped.dataset.pipeline
+    assert wrapped.prepare_data(1)['inputs'].shape == (1, 3, 3, 16, 16)
 
 
 def test_smile_mm_datasets_take_the_default_sampler(tmp_path):
