@@ -234,8 +234,9 @@ def object_share(scale: Scale, run: str, images: str,
     dataset = pretraining_data(scale, run, images, count, packed=False)
     tubelet, patch = 2, 16
     touched = pixels = 0.0
+    dataset.set_sample_seed(99, 0)  # samples of their own, fixed
     for index in range(count):
-        sample = dataset[(index % len(dataset), 99 * 10**7 + index)]
+        sample = dataset[index % len(dataset)]
         objects = sample['object_masks'].any(0).astype(np.float32)
         frames, height, width = objects.shape
         share = objects.reshape(frames // tubelet, tubelet,
