@@ -18,13 +18,16 @@ same network with random weights:
 Pretraining uses pixel targets, with tube masking or trajectory masking
 (Table 4g); every run over several seeds.
 
-    python benchmarks/learning_signal.py      # cpu scale, ~2 h on 2 cores
+    python benchmarks/learning_signal.py      # cpu scale, see below
     python benchmarks/learning_signal.py --scale gpu --device cuda
     python benchmarks/learning_signal.py --iters 20 --seeds 1 --cache "" \\
         --finetune-epochs 1 --no-write        # smoke run, about 2 minutes
 
 Encoders and scores are kept under --cache, so a rerun only reports; seeds
-can run in separate processes (--seed-offset) sharing one cache.
+can run in separate processes (--seed-offset) sharing one cache. From
+nothing, one seed of the cpu scale takes about 50 minutes on 2 cores (two
+pretraining runs of about 14 minutes, six fine-tuning runs of about 3);
+two seeds in two processes of one thread each take 70 minutes together.
 """
 from __future__ import annotations
 
@@ -92,7 +95,11 @@ class Scale:
     finetune_batch: int
     finetune_epochs: int
     finetune_lr: float = 1e-3
+    pretrain_lr: float = 3e-4  # peak, AdamW, batch ``batch``
+    noise_cell: int = 4  # pixels per cell of the smooth noise backgrounds
     freeze_backbone: bool = False  # train fc_norm and the head only
+    probe_head: bool = False  # LP-FT: the head starts at the linear probe
+    match_stream: bool = False  # rescale to random init's stream norm
     note: str = field(default='')
 
 
@@ -209,7 +216,8 @@ def pretraining_data(scale: Scale, run: str, images: str, count: int,
     pack = [dict(type='FormatShape', input_format='NCTHW'),
             dict(type='PackActionInputs', algorithm_keys=('mask', ))]
     return DATASETS.build(dict(
-        type='StaticClipDataset', background=background, noise_cell=4,
+        type='StaticClipDataset', background=background,
+        noise_cell=scale.noise_cell,
         num_samples=None if background == 'image' else count,
         frame_size=(side, side), data_prefix=dict(img=images),
         pipeline=[
@@ -275,8 +283,8 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
         prefetch_factor=4 if workers else None)
     wrapper = build_optim_wrapper(model, dict(
         type='AmpOptimWrapper' if device != 'cpu' else 'OptimWrapper',
-        optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.95),
-                       weight_decay=0.05),
+        optimizer=dict(type='AdamW', lr=scale.pretrain_lr,
+                       betas=(0.9, 0.95), weight_decay=0.05),
         clip_grad=dict(max_norm=1.0),
         **(dict(dtype='bfloat16', loss_scale=dict(enabled=False))
            if device != 'cpu' else {})))
@@ -287,7 +295,7 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
         rate = min(1.0, (step + 1) / warmup) * 0.5 * (
             1 + np.cos(np.pi * step / iters))
         for group in wrapper.optimizer.param_groups:
-            group['lr'] = 1e-3 * rate
+            group['lr'] = scale.pretrain_lr * rate
         losses.append(model.train_step(data, wrapper)['loss'].detach())
         if (step + 1) % 400 == 0:
             recent = torch.stack(losses[-50:]).float().mean().item()
@@ -311,6 +319,39 @@ def features(scale: Scale, weights, clips: torch.Tensor,
     with torch.no_grad():
         return torch.cat([encoder(clips[i:i + 64].to(device)).float().cpu()
                           for i in range(0, len(clips), 64)])
+
+
+def stream_norm(scale: Scale, weights, clips: torch.Tensor) -> float:
+    """Mean L2 norm of the tokens leaving the last block (before the final
+    norm) on ``clips``. Every block and the final norm see LayerNorm'ed
+    inputs, so this scale does not change the encoder's output, but an
+    optimizer step of a given size moves a larger stream less: fine-tuning
+    at one lr adapts an encoder with a larger stream more slowly."""
+    encoder = SMILEVisionTransformer(out_type='featmap', frozen=True,
+                                     **scale.encoder)
+    encoder.load_state_dict(weights, strict=True)
+    stream = {}
+    hook = encoder.blocks[-1].register_forward_hook(
+        lambda module, inputs, output: stream.setdefault('tokens', output))
+    with torch.no_grad():
+        encoder(clips)
+    hook.remove()
+    return float(stream['tokens'].norm(dim=-1).mean())
+
+
+def rescale_stream(weights: Dict[str, torch.Tensor],
+                   factor: float) -> Dict[str, torch.Tensor]:
+    """The same encoder with its residual stream multiplied by ``factor``:
+    everything that writes into the stream (tubelet embedding, position
+    table, the output projections of attention and MLP) is scaled, and
+    everything that reads it goes through a LayerNorm, so the output is
+    unchanged (up to LayerNorm's eps) while an optimizer step of a given
+    size moves the stream 1/factor times as much."""
+    writes = ('patch_embed.', 'pos_embed', '.attn.proj.', '.mlp.layers.1.')
+    return {key: value * factor if any(
+                part in key if part.startswith('.') else key.startswith(part)
+                for part in writes) else value
+            for key, value in weights.items()}
 
 
 def frame_differences(clips: torch.Tensor) -> torch.Tensor:
@@ -370,7 +411,33 @@ def finetune_recipe(scale: Scale) -> dict:
                 label_smoothing=0.1, drop_path=0.1,
                 batch=scale.finetune_batch, epochs=scale.finetune_epochs,
                 **({'freeze_backbone': True} if scale.freeze_backbone
-                   else {}))
+                   else {}),
+                **({'probe_head': True} if scale.probe_head else {}),
+                **({'match_stream': True} if scale.match_stream else {}))
+
+
+def _probe_head(model, clips: torch.Tensor, labels: np.ndarray,
+                device: str) -> None:
+    """LP-FT (Kumar et al., 2022): start the classifier at the linear
+    probe of the model's own pooled features of the training clips (the
+    probe's standardisation folded into the weights), so that fine-tuning
+    begins from a head that already uses the features."""
+    model.to(device).eval()
+    with torch.no_grad():
+        pooled = torch.cat([model.backbone(clips[i:i + 64].to(device)).float()
+                            .cpu() for i in range(0, len(clips), 64)])
+    mean, std = pooled.mean(0), pooled.std(0) + 1e-6
+    cut = len(labels) * 3 // 4
+    standard = (pooled - mean) / std
+    l2 = max(L2_GRID, key=lambda l2: _accuracy(
+        _fit(standard[:cut], labels[:cut], l2), standard[cut:],
+        labels[cut:]))
+    layer = _fit(standard, labels, l2)
+    with torch.no_grad():
+        weight = layer.weight / std
+        fc = model.cls_head.fc_cls
+        fc.weight.copy_(weight)
+        fc.bias.copy_(layer.bias - weight @ mean)
 
 
 def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
@@ -398,6 +465,8 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
                 or sorted(unexpected) != ['norm.bias', 'norm.weight']):
             raise RuntimeError(f'pretrained encoder does not fit: missing '
                                f'{missing}, unexpected {unexpected}')
+    if recipe.get('probe_head'):
+        _probe_head(model, train[0], train[1], device)
     if recipe.get('freeze_backbone'):  # a check: the head on fixed features
         for name, param in model.backbone.named_parameters():
             param.requires_grad_(name.startswith('fc_norm.'))
@@ -507,6 +576,13 @@ def main() -> int:
     parser.add_argument('--freeze-backbone', action='store_true',
                         help='fine-tune fc_norm and the head only (a check '
                         'of the fine-tuning path against the linear probe)')
+    parser.add_argument('--probe-head', action='store_true',
+                        help='LP-FT: the classifier starts at the linear '
+                        'probe of the training clips (a check)')
+    parser.add_argument('--match-stream', action='store_true',
+                        help='fine-tune each pretrained encoder rescaled to '
+                        'the residual-stream norm of random init, the same '
+                        'function (a check of the stream scale)')
     parser.add_argument('--no-finetune', action='store_true',
                         help='linear probe only')
     parser.add_argument('--videos', default=DEFAULT_VIDEOS,
@@ -527,6 +603,14 @@ def main() -> int:
     parser.add_argument('--report-only', action='store_true',
                         help='write the table from the scores under --cache, '
                         'computing nothing that is missing')
+    parser.add_argument('--pretrain-lr', type=float,
+                        help='peak pretraining lr (default: the scale\'s, '
+                        '3e-4); each lr keeps encoders of its own in the '
+                        'cache')
+    parser.add_argument('--noise-cell', type=int,
+                        help='pixels per cell of the noise backgrounds '
+                        '(default: the scale\'s, 4; 1 is white noise); '
+                        'other sizes keep encoders of their own')
     parser.add_argument('--finetune-lr', type=float,
                         help='peak fine-tuning lr (default: the recipe\'s)')
     parser.add_argument('--no-write', action='store_true')
@@ -535,7 +619,12 @@ def main() -> int:
     scale.iters = args.iters or scale.iters
     scale.finetune_epochs = args.finetune_epochs or scale.finetune_epochs
     scale.finetune_lr = args.finetune_lr or scale.finetune_lr
+    scale.pretrain_lr = args.pretrain_lr or scale.pretrain_lr
+    default_cell = scale.noise_cell
+    scale.noise_cell = args.noise_cell or scale.noise_cell
     scale.freeze_backbone = args.freeze_backbone
+    scale.probe_head = args.probe_head
+    scale.match_stream = args.match_stream
     finetune_on = {}  # task name -> (background, clips or None)
     for spec in (spec for spec in args.finetune_on.split(',') if spec):
         background, _, clips = spec.partition(':')
@@ -587,7 +676,9 @@ def main() -> int:
             cv2.imwrite(osp.join(stills.name, f'{index:05d}.png'),
                         image[..., ::-1])
 
-    tag = f'{args.scale}_{scale.iters}it'
+    tag = f'{args.scale}_{scale.iters}it_lr{scale.pretrain_lr:g}'
+    cell = (f'_cell{scale.noise_cell}' if scale.noise_cell != default_cell
+            else '')  # only noise runs depend on it
     recipe = finetune_recipe(scale)
     recipe_key = json.dumps(recipe, sort_keys=True)
     names = ['random init'] + runs
@@ -595,11 +686,14 @@ def main() -> int:
     scores: Dict[Tuple[str, str], List[float]] = {
         (name, kind): [] for name in names for kind in kinds}
     retrained = 0
+    norms: Dict[str, List[float]] = {}  # name -> stream norm per seed
     seeds = range(args.seed_offset, args.seed_offset + args.seeds)
     for seed in seeds:
         for name in names:
-            stem = osp.join(args.cache, f'{tag}_seed{seed}_{name}'.replace(
-                ' ', '_')) if args.cache else None
+            stem = osp.join(args.cache, (
+                f'{tag}{cell if name.startswith("noise") else ""}'
+                f'_seed{seed}_{name}').replace(' ', '_')
+            ) if args.cache else None
             result = _read_scores(stem + '.json' if stem else None)
             tuned = result['finetune'].setdefault(recipe_key, {})
             if args.report_only:
@@ -609,6 +703,8 @@ def main() -> int:
                 for spec in finetune_on:
                     if spec in tuned:
                         scores[name, f'ft:{spec}'].append(tuned[spec])
+                if 'stream_norm' in result:
+                    norms.setdefault(name, []).append(result['stream_norm'])
                 continue
             missing = [] if args.no_finetune else [
                 spec for spec in finetune_on if spec not in tuned]
@@ -631,6 +727,9 @@ def main() -> int:
                 if stem:
                     os.makedirs(args.cache, exist_ok=True)
                     torch.save(weights, stem + '.pth')
+            if 'stream_norm' not in result and weights is not None:
+                result['stream_norm'] = stream_norm(
+                    scale, weights, tasks['black'][0][0][:64])
             for background, ((train_x, train_y), (test_x, test_y)) in \
                     tasks.items():
                 if background in result:
@@ -641,6 +740,9 @@ def main() -> int:
                 print(f'seed {seed}: {name}: linear probe, {background} '
                       f'backgrounds: {result[background]:.1f} % (L2 {l2:g})',
                       flush=True)
+            if (missing and scale.match_stream and name != 'random init'):
+                weights = rescale_stream(weights, norms['random init'][-1]
+                                         / result['stream_norm'])
             for spec in missing:
                 began = time.perf_counter()
                 tuned[spec], loss = finetune(
@@ -655,6 +757,8 @@ def main() -> int:
                     json.dump(result, file, indent=1)
             for kind in PROBE_KINDS:
                 scores[name, kind].append(result[kind])
+            if 'stream_norm' in result:
+                norms.setdefault(name, []).append(result['stream_norm'])
             for spec in finetune_on:
                 if spec in tuned:
                     scores[name, f'ft:{spec}'].append(tuned[spec])
@@ -681,8 +785,11 @@ def main() -> int:
     notes = (
         f'{scale.note} (tubelets of 2x16x16, mask ratio 0.75); '
         f'{scale.iters} iterations of {scale.batch} clips per pretraining '
-        f'run on moving objects over black images or smooth noise (no '
-        f'natural video), pixel targets. Task: {scale.train_clips} / '
+        f'run (AdamW, peak lr {scale.pretrain_lr:g}, warm-up and cosine) '
+        f'on moving objects over black images, smooth noise (cells of '
+        f'{scale.noise_cell} pixels) or still frames of the other half of '
+        f'the real clips (image, Table 7\'s 1-frame row), pixel targets. '
+        f'Task: {scale.train_clips} / '
         f'{scale.test_clips} clips of an object from a bank the pretraining '
         f'never saw moving in a straight line; {NUM_CLASSES} classes (4 '
         f'directions x 2 speeds, chance {100 / NUM_CLASSES:.1f} %). '
@@ -709,7 +816,11 @@ def main() -> int:
                 f'pixels and {share:.0f} % of their pixels are object pixels '
                 f'(the rest is background: known over black, never seen '
                 f'under a tube over noise).'
-                for run, (touched, share) in shares.items()))
+                for run, (touched, share) in shares.items()) +
+        ' Mean token norm after the last block on 64 clips of the black '
+        'task (the residual stream; see stream_norm): ' + ', '.join(
+            f'{name} {np.mean(values):.0f}'
+            for name, values in norms.items()) + '.')
     for row in rows:
         print(' | '.join(row))
     print(notes)
