@@ -256,6 +256,21 @@ def object_share(scale: Scale, run: str, images: str,
     return touched / count * 100, pixels / count * 100
 
 
+def _batches(loader, sampler, iters: int):
+    """``iters`` batches of ``loader``, as many epochs as that takes (the
+    sampler told each epoch, so that every epoch draws anew)."""
+    step = 0
+    while True:
+        for data in loader:
+            if step == iters:
+                return
+            step += 1
+            yield data
+        if step == 0:
+            raise RuntimeError('the pretraining loader yields no batch')
+        sampler.set_epoch(sampler.epoch + 1)
+
+
 def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
              workers: int) -> Dict[str, torch.Tensor]:
     """Train SMILE with pixel targets on objects over static backgrounds
@@ -275,8 +290,11 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
     model.to(device)
     dataset = pretraining_data(scale, run, images, iters * batch)
     # each sample's randomness is fixed by (seed, epoch, index), whatever
-    # the worker that draws it; the dataset holds iters * batch samples
-    sampler = SeededSampler(dataset, shuffle=False, seed=seed)
+    # the worker that draws it; generated backgrounds hold iters * batch
+    # samples (one epoch), still images as many as there are (epochs of
+    # their own, shuffled, until iters)
+    sampler = SeededSampler(dataset, shuffle=len(dataset) < iters * batch,
+                            seed=seed)
     loader = torch.utils.data.DataLoader(
         dataset, sampler=sampler, batch_size=batch, collate_fn=pseudo_collate,
         num_workers=workers, worker_init_fn=_one_thread,
@@ -291,7 +309,7 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
     warmup = max(iters // 20, 1)
     losses = []
     start = time.perf_counter()
-    for step, data in enumerate(loader):
+    for step, data in enumerate(_batches(loader, sampler, iters)):
         rate = min(1.0, (step + 1) / warmup) * 0.5 * (
             1 + np.cos(np.pi * step / iters))
         for group in wrapper.optimizer.param_groups:
@@ -302,9 +320,12 @@ def pretrain(scale: Scale, run: str, seed: int, images: str, device: str,
             print(f'  iteration {step + 1}: loss {recent:.3f} '
                   f'({(time.perf_counter() - start) / (step + 1):.3f} s/it)',
                   flush=True)
+    if len(losses) != iters:
+        raise RuntimeError(f'{run}: {len(losses)} of {iters} iterations ran')
     losses = torch.stack(losses).float().cpu().numpy()
     print(f'  loss {losses[:20].mean():.3f} -> {losses[-20:].mean():.3f} '
-          f'in {time.perf_counter() - start:.0f} s', flush=True)
+          f'in {time.perf_counter() - start:.0f} s, {sampler.epoch + 1} '
+          f'epoch(s) of {len(dataset)} clips', flush=True)
     return {k: v.cpu() for k, v in model.backbone.state_dict().items()}
 
 
