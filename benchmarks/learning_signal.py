@@ -10,8 +10,9 @@ same network with random weights:
   scaled down: mmaction2's Recognizer3D with stochastic depth and label
   smoothing, AdamW with layer-wise lr decay 0.75, linear warm-up, cosine),
   the same number of steps for every initialisation and task, over still
-  crops of real clips the pretraining never saw (``--finetune-on real``)
-  and over black with few labels (``black:80``, 10 clips per class);
+  crops of real clips the pretraining never saw (``--finetune-on real``:
+  the probe's 800 clips; ``real:3200``: 3,200 of their own) and over
+  black with few labels (``black:80``, 10 clips per class);
 * a linear probe of the frozen, mean-pooled features, over black
   backgrounds and over those real-clip crops.
 
@@ -25,9 +26,11 @@ Pretraining uses pixel targets, with tube masking or trajectory masking
 
 Encoders and scores are kept under --cache, so a rerun only reports; seeds
 can run in separate processes (--seed-offset) sharing one cache. From
-nothing, one seed of the cpu scale takes about 50 minutes on 2 cores (two
-pretraining runs of about 14 minutes, six fine-tuning runs of about 3);
-two seeds in two processes of one thread each take 70 minutes together.
+nothing, one seed of the cpu scale takes about an hour on 2 cores (two
+pretraining runs of about 14 minutes, nine fine-tuning runs of about 3);
+three seeds about three hours. Two processes of one thread each (two
+seeds at once) take 1.3 (pretraining) to 1.7 (fine-tuning) times as long
+per run, so about 1.3 seeds an hour.
 """
 from __future__ import annotations
 
@@ -565,8 +568,10 @@ def _read_scores(path: Optional[str]) -> dict:
 
 
 def _spread(values: List[float]) -> str:
-    return (f'{np.mean(values):.1f} +- {np.std(values):.1f}'
-            if values else 'not run')
+    """Mean +- sample standard deviation (one value: itself)."""
+    if len(values) < 2:
+        return f'{values[0]:.1f} (1 seed)' if values else 'not run'
+    return f'{np.mean(values):.1f} +- {np.std(values, ddof=1):.1f}'
 
 
 def _per_seed(values: List[float]) -> str:
@@ -587,7 +592,7 @@ def main() -> int:
                         "scale's)")
     parser.add_argument('--finetune-epochs', type=int,
                         help="fine-tuning epochs (default: the scale's)")
-    parser.add_argument('--finetune-on', default='real,black:80',
+    parser.add_argument('--finetune-on', default='real,black:80,real:3200',
                         help='fine-tuning tasks, comma-separated, each a '
                         'background (real or black) and optionally :N '
                         "training clips (default: the probe's; fewer are "
@@ -827,17 +832,18 @@ def main() -> int:
         f'task and initialisation. Linear probe: logistic regression (L2 '
         f'chosen on a '
         f'validation quarter) on the frozen, mean-pooled features, over '
-        f'black backgrounds and over the real-clip crops. Mean +- standard '
-        f'deviation over {args.seeds} seeds (pretraining, random init and '
-        f'fine-tuning order). The last row probes raw frame differences '
-        f'kept per patch: the task is linearly solvable where positions are '
-        f'kept. This run: {minutes:.0f} min on {args.device}, {retrained} '
-        f'pretraining run(s) in it (the others read from --cache).' +
-        ''.join(f' {run}: of the masked tokens, {touched:.0f} % hold object '
-                f'pixels and {share:.0f} % of their pixels are object pixels '
-                f'(the rest is background: known over black, never seen '
-                f'under a tube over noise).'
-                for run, (touched, share) in shares.items()) +
+        f'black backgrounds and over the real-clip crops. Mean +- sample '
+        f'standard deviation over {args.seeds} seeds (pretraining, random '
+        f'init and fine-tuning order). The last row probes raw frame '
+        f'differences kept per patch: the task is linearly solvable where '
+        f'positions are kept. This run: {minutes:.0f} min on '
+        f'{args.device}, {retrained} pretraining run(s) in it (the '
+        f'others read from --cache). Of the masked tokens (the rest of '
+        f'their pixels is background: known over black, never seen under '
+        f'a tube over noise):' + ';'.join(
+            f' {run}: {touched:.0f} % hold object pixels, {share:.0f} % '
+            f'of their pixels' for run, (touched, share) in shares.items())
+        + '.' +
         ' Mean token norm after the last block on 64 clips of the black '
         'task (the residual stream; see stream_norm): ' + ', '.join(
             f'{name} {np.mean(values):.0f}'
