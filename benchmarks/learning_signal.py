@@ -567,15 +567,17 @@ def _read_scores(path: Optional[str]) -> dict:
     return result
 
 
-def _spread(values: List[float]) -> str:
-    """Mean +- sample standard deviation (one value: itself)."""
+def _spread(values: List[Optional[float]]) -> str:
+    """Mean +- sample standard deviation (one value: itself) of the seeds
+    that ran (None: not run)."""
+    values = [value for value in values if value is not None]
     if len(values) < 2:
         return f'{values[0]:.1f} (1 seed)' if values else 'not run'
     return f'{np.mean(values):.1f} +- {np.std(values, ddof=1):.1f}'
 
 
-def _per_seed(values: List[float]) -> str:
-    return ', '.join(f'{x:.1f}' for x in values) or '-'
+def _per_seed(values: List[Optional[float]]) -> str:
+    return ', '.join('-' if x is None else f'{x:.1f}' for x in values) or '-'
 
 
 def main() -> int:
@@ -709,7 +711,7 @@ def main() -> int:
     recipe_key = json.dumps(recipe, sort_keys=True)
     names = ['random init'] + runs
     kinds = [f'ft:{spec}' for spec in finetune_on] + list(PROBE_KINDS)
-    scores: Dict[Tuple[str, str], List[float]] = {
+    scores: Dict[Tuple[str, str], List[Optional[float]]] = {
         (name, kind): [] for name in names for kind in kinds}
     retrained = 0
     norms: Dict[str, List[float]] = {}  # name -> stream norm per seed
@@ -722,13 +724,11 @@ def main() -> int:
             ) if args.cache else None
             result = _read_scores(stem + '.json' if stem else None)
             tuned = result['finetune'].setdefault(recipe_key, {})
-            if args.report_only:
+            if args.report_only:  # a seed not run reads as None
                 for kind in PROBE_KINDS:
-                    if kind in result:
-                        scores[name, kind].append(result[kind])
+                    scores[name, kind].append(result.get(kind))
                 for spec in finetune_on:
-                    if spec in tuned:
-                        scores[name, f'ft:{spec}'].append(tuned[spec])
+                    scores[name, f'ft:{spec}'].append(tuned.get(spec))
                 if 'stream_norm' in result:
                     norms.setdefault(name, []).append(result['stream_norm'])
                 continue
@@ -833,8 +833,10 @@ def main() -> int:
         f'chosen on a '
         f'validation quarter) on the frozen, mean-pooled features, over '
         f'black backgrounds and over the real-clip crops. Mean +- sample '
-        f'standard deviation over {args.seeds} seeds (pretraining, random '
-        f'init and fine-tuning order). The last row probes raw frame '
+        f'standard deviation over the seeds {seeds.start} to '
+        f'{seeds.stop - 1} that ran (pretraining, random init and '
+        f'fine-tuning order; per seed in that order, - where a seed has not '
+        f'run, and (1 seed) where one has). The last row probes raw frame '
         f'differences kept per patch: the task is linearly solvable where '
         f'positions are kept. This run: {minutes:.0f} min on '
         f'{args.device}, {retrained} pretraining run(s) in it (the '
