@@ -26,11 +26,12 @@ Pretraining uses pixel targets, with tube masking or trajectory masking
 
 Encoders and scores are kept under --cache, so a rerun only reports; seeds
 can run in separate processes (--seed-offset) sharing one cache. From
-nothing, one seed of the cpu scale takes about an hour on 2 cores (two
-pretraining runs of about 14 minutes, nine fine-tuning runs of about 3);
-three seeds about three hours. Two processes of one thread each (two
-seeds at once) take 1.3 (pretraining) to 1.7 (fine-tuning) times as long
-per run, so about 1.3 seeds an hour.
+nothing, one seed of the cpu scale takes about 50 minutes on 2 cores (two
+pretraining runs of about 14 minutes, six fine-tuning runs of about 3;
+``--finetune-on real``, where every initialisation stays at chance, adds
+three). Two processes of one thread each (two seeds at once) take 1.3
+(pretraining) to 1.7 (fine-tuning) times as long per run: three seeds
+take about two and a half hours.
 """
 from __future__ import annotations
 
@@ -594,7 +595,7 @@ def main() -> int:
                         "scale's)")
     parser.add_argument('--finetune-epochs', type=int,
                         help="fine-tuning epochs (default: the scale's)")
-    parser.add_argument('--finetune-on', default='real,black:80,real:3200',
+    parser.add_argument('--finetune-on', default='black:80,real:3200',
                         help='fine-tuning tasks, comma-separated, each a '
                         'background (real or black) and optionally :N '
                         "training clips (default: the probe's; fewer are "
