@@ -646,6 +646,7 @@ def main() -> int:
     args = parser.parse_args()
     scale = copy.deepcopy(SCALES[args.scale])
     scale.iters = args.iters or scale.iters
+    default_epochs = scale.finetune_epochs
     scale.finetune_epochs = args.finetune_epochs or scale.finetune_epochs
     scale.finetune_lr = args.finetune_lr or scale.finetune_lr
     scale.pretrain_lr = args.pretrain_lr or scale.pretrain_lr
@@ -857,10 +858,14 @@ def main() -> int:
     if not args.no_write:
         section = ('learning_signal' if args.scale == 'cpu' else
                    f'learning_signal_{args.scale}')
+        if scale.finetune_epochs != default_epochs:  # a table beside
+            section += f'_ft{steps}steps'
         command = ' '.join(['python benchmarks/learning_signal.py'] +
                            sys.argv[1:])
         print(record(section, f'Learning signal ({args.scale} scale): '
-                     'fine-tuning and linear probe on a held-out motion task',
+                     'fine-tuning and linear probe on a held-out motion task'
+                     + (f', {steps} fine-tuning steps'
+                        if scale.finetune_epochs != default_epochs else ''),
                      command,
                      ['initialisation'] + [
                          text for spec, (background, clips)
