@@ -25,13 +25,15 @@ Pretraining uses pixel targets, with tube masking or trajectory masking
         --finetune-epochs 1 --no-write        # smoke run, about 2 minutes
 
 Encoders and scores are kept under --cache, so a rerun only reports; seeds
-can run in separate processes (--seed-offset) sharing one cache. From
-nothing, one seed of the cpu scale takes about 50 minutes on 2 cores (two
-pretraining runs of about 14 minutes, six fine-tuning runs of about 3;
-``--finetune-on real``, where every initialisation stays at chance, adds
-three). Two processes of one thread each (two seeds at once) take 1.3
-(pretraining) to 1.7 (fine-tuning) times as long per run: three seeds
-take about two and a half hours.
+can run in separate processes (--seed-offset) sharing one cache. Measured
+on 2 cores, two processes of one thread each (two seeds at once): a
+pretraining run takes about 30 minutes, a fine-tuning run of the default
+500 steps 5 to 10, one of 1,500 steps (``--finetune-epochs 60``) about 25.
+From nothing, the default (three seeds, random init, black + tube and
+noise + tube, each fine-tuned on black:80 and real:3200) takes about two
+and a half hours; ``--finetune-epochs 60 --finetune-on real:3200 --runs
+black-tube`` on the cached encoders about another hour and a quarter.
+A process holds about 3.5 GB, most of it the task clips.
 """
 from __future__ import annotations
 
