@@ -551,7 +551,7 @@ def finetune(scale: Scale, weights, train: Tuple[torch.Tensor, np.ndarray],
                 test_clips[i:i + 64].to(device))).argmax(1).cpu()
             for i in range(0, len(test_clips), 64)])
     accuracy = float((predictions.numpy() == test_labels).mean() * 100)
-    return accuracy, float(losses[-per_epoch:].mean().cpu())
+    return accuracy, losses[-per_epoch:].mean().item()
 
 
 # ------------------------------------------------------------------ reporting
@@ -652,7 +652,6 @@ def main() -> int:
     args = parser.parse_args()
     scale = copy.deepcopy(SCALES[args.scale])
     scale.iters = args.iters or scale.iters
-    default_epochs = scale.finetune_epochs
     scale.finetune_epochs = args.finetune_epochs or scale.finetune_epochs
     scale.finetune_lr = args.finetune_lr or scale.finetune_lr
     scale.pretrain_lr = args.pretrain_lr or scale.pretrain_lr
@@ -864,14 +863,19 @@ def main() -> int:
     if not args.no_write:
         section = ('learning_signal' if args.scale == 'cpu' else
                    f'learning_signal_{args.scale}')
-        if scale.finetune_epochs != default_epochs:  # a table beside
-            section += f'_ft{steps}steps'
+        # a check run (any setting off the scale's defaults) writes a table
+        # of its own beside the default one, named by what it changed
+        changed = [(name, getattr(scale, name)) for name in (
+            'iters', 'pretrain_lr', 'noise_cell', 'finetune_epochs',
+            'finetune_lr', 'freeze_backbone', 'probe_head', 'match_stream')
+            if getattr(scale, name) != getattr(SCALES[args.scale], name)]
+        section += ''.join(f'_{name}{value:g}' for name, value in changed)
         command = ' '.join(['python benchmarks/learning_signal.py'] +
                            sys.argv[1:])
         print(record(section, f'Learning signal ({args.scale} scale): '
                      'fine-tuning and linear probe on a held-out motion task'
-                     + (f', {steps} fine-tuning steps'
-                        if scale.finetune_epochs != default_epochs else ''),
+                     + ''.join(f', {name.replace("_", " ")} {value:g}'
+                               for name, value in changed),
                      command,
                      ['initialisation'] + [
                          text for spec, (background, clips)
