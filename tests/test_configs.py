@@ -1,4 +1,5 @@
-"""Every config loads, and its training pipeline builds."""
+"""Every config builds its runner with every setting reaching the run, and
+its training pipeline builds in SMILE's order."""
 import glob
 import re
 import os.path as osp
@@ -8,62 +9,107 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from smile_mm.engine import resolve_references
+from smile_mm.engine import build_runner, resolve_references
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
                                      recursive=True)
-                 if osp.join('smile', 'tal') not in p)  # OpenTAD configs
+                 if osp.join('smile', 'tal') not in p)  # OpenTAD's runner
+RUNNABLE = [p for p in CONFIGS
+            if '_base_' not in osp.relpath(p, ROOT).split(osp.sep)]
+FAMILIES = ('pretrain', 'finetune', 'linear_probe', 'severe', 'features')
 
 
-def test_configs_exist():
-    assert len(CONFIGS) >= 4
+def test_every_vit_b_protocol_config_has_a_vit_s_twin_that_inherits_it():
+    by_family = {family: [p for p in RUNNABLE
+                          if f'{osp.sep}{family}{osp.sep}' in p]
+                 for family in FAMILIES}
+    assert sorted(p for ps in by_family.values() for p in ps) == RUNNABLE
+    for family in ('finetune', 'linear_probe', 'severe'):
+        base = [p for p in by_family[family] if 'smile_vit-b_' in p]
+        small = [p for p in by_family[family] if 'smile_vit-s_' in p]
+        assert base and len(base) == len(small), family
+        for path in base:
+            twin = path.replace('smile_vit-b_', 'smile_vit-s_')
+            with open(twin) as file:
+                assert f"_base_ = ['./{osp.basename(path)}']" in file.read()
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[osp.relpath(p, ROOT) for p in CONFIGS])
-def test_config_loads_and_builds_its_pipeline(path):
+def test_every_base_config_is_inherited_by_a_runnable_one():
+    used = set()
+    for path in RUNNABLE:
+        used |= set(re.findall(r'^(/\S+\.py)$', Config.fromfile(path).text,
+                               re.MULTILINE))
+    bases = set(CONFIGS) - set(RUNNABLE)
+    assert bases and not bases - used
+
+
+def _without_downloads(cfg):
+    """The CLIP teacher of the recipes would download its weights: built
+    with random ones here (its size and output width are the same)."""
+    target = cfg.model.get('target_generator')
+    if target is not None and target['type'] == 'CLIPTeacher':
+        target.update(pretrained=None, on_missing_weights='random')
+
+
+@pytest.mark.parametrize('path', RUNNABLE,
+                         ids=[osp.relpath(p, ROOT) for p in RUNNABLE])
+def test_every_config_builds_its_runner_with_every_setting_reached(
+        path, tmp_path):
+    """mmengine builds the runner (the model included); the config it runs
+    has no reference left, and no setting that reaches nothing (the build
+    would stop); the training pipeline builds in SMILE's order."""
     cfg = Config.fromfile(path)
-    if '_base_' not in osp.relpath(path, ROOT).split(osp.sep):
-        # runnable configs register smile_mm for any train.py
-        assert cfg.default_scope == 'mmaction'
-        assert 'smile_mm' in cfg.custom_imports['imports']
-        if cfg.get('runner_type') != 'FlexibleRunner':  # FSDP
-            assert cfg.runner_type == 'SMILERunner'
-    if 'train_dataloader' not in cfg:
-        return
-    cfg = resolve_references(cfg)
+    assert cfg.default_scope == 'mmaction'
+    assert 'smile_mm' in cfg.custom_imports['imports']
+    if cfg.get('runner_type') != 'FlexibleRunner':  # FSDP
+        assert cfg.runner_type == 'SMILERunner'
+    cfg.work_dir = str(tmp_path)
+    _without_downloads(cfg)
+    runner = build_runner(cfg)
+    assert '${' not in runner.cfg.pretty_text
+    if (osp.join('smile', 'pretrain') in path
+            and isinstance(runner.model, torch.nn.Module)):  # not FSDP's
+        arch = runner.cfg.model.backbone.arch
+        model = runner.model
+        assert model.backbone.embed_dims == {'small': 384, 'base': 768}[arch]
+        assert model.neck.embed_dims == {'small': 192, 'base': 384}[arch]
+        assert model.neck.out_channels == model.target_generator.out_channels
     init_default_scope('mmaction')
     from mmaction.registry import TRANSFORMS
     from mmengine.dataset import Compose
     from smile_mm.datasets import check_pipeline_order
-    pipeline = Compose([TRANSFORMS.build(t)
-                        for t in cfg.train_dataloader.dataset.pipeline])
+    pipeline = Compose([TRANSFORMS.build(t) for t in
+                        runner.cfg.train_dataloader.dataset.pipeline])
     check_pipeline_order(pipeline.transforms)
 
 
-RECIPES = [p for p in CONFIGS
-           if osp.join('smile', 'pretrain') in p]
+RECIPES = [p for p in CONFIGS if osp.join('smile', 'pretrain') in p]
 
 
-@pytest.mark.parametrize('path', RECIPES,
-                         ids=[osp.basename(p) for p in RECIPES])
-def test_recipe_model_builds(path):
-    """Every pretraining recipe's model builds; the teacher is swapped for the pixel
-    target where it would download CLIP weights."""
-    cfg = resolve_references(Config.fromfile(path))
-    target = cfg.model.target_generator
-    if target.type == 'CLIPTeacher' and target.get('pretrained'):
-        cfg.model.target_generator = dict(type='PixelTarget')
-    init_default_scope('mmaction')
-    from mmaction.registry import MODELS
-    model = MODELS.build(cfg.model)
-    arch = cfg.model.backbone.arch
-    assert model.backbone.embed_dims == {'small': 384, 'base': 768,
-                                         'large': 1024}[arch]
-    assert model.neck.embed_dims == {'small': 192, 'base': 384,
-                                     'large': 512}[arch]
-    assert model.neck.out_channels == model.target_generator.out_channels
+def test_overlay_and_masking_are_written_once():
+    """The pretraining configs do not restate the clip size or the overlay
+    and mask settings: one file holds the steps, every recipe reads it."""
+    holders = []
+    for path in CONFIGS:
+        with open(path) as file:
+            text = file.read()
+        if re.search(r"SyntheticMotionOverlay'|TubeTrajectoryMaskGenerator'|"
+                     r'img_size=\d|input_size=\(\d', text):
+            holders.append(osp.relpath(path, ROOT))
+    assert holders == [osp.join('configs', '_base_', 'datasets',
+                                'pretrain_clips.py')]
+    for path in RECIPES:
+        cfg = Config.fromfile(path)
+        cfg.merge_from_dict(dict(size=96, clip_len=8, mask_ratio=0.75))
+        cfg = resolve_references(cfg)
+        steps = {s['type']: s for s in cfg.train_dataloader.dataset.pipeline}
+        assert steps['TubeTrajectoryMaskGenerator']['input_size'] == (8, 96,
+                                                                      96)
+        assert steps['TubeTrajectoryMaskGenerator']['mask_ratio'] == 0.75
+        assert steps['MultiScaleCrop']['input_size'] == 96
+        assert (cfg.model.backbone.img_size,
+                cfg.model.backbone.num_frames) == (96, 8)
 
 
 def test_demo_config_trains(tmp_path):
@@ -71,8 +117,7 @@ def test_demo_config_trains(tmp_path):
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'smile', 'pretrain',
                                    'smile_vit-s_demo_cpu.py'))
     cfg.work_dir = str(tmp_path)
-    cfg.train_dataloader.dataset.num_samples = 8
-    cfg.train_cfg.max_epochs = 1
+    cfg.merge_from_dict(dict(num_samples=8, epochs=1))
     runner = build_runner(cfg)
     runner.train()
     assert type(runner.model.target_generator).__name__ == 'PixelTarget'
@@ -100,7 +145,7 @@ def test_a_progressive_schedule_derives_from_its_stage_length(path):
         hooks = [h for h in cfg.custom_hooks
                  if h['type'] == 'ProgressiveTrainingHook']
         assert [h['switch_epoch'] for h in hooks] == [stage]
-        warmup = cfg.warmup_epochs
+        warmup = Config.fromfile(path).warmup_epochs
         assert warmup == 20  # Table 18: 40 effective epochs
         spans = [(s['type'], s['begin'], s['end'])
                  for s in cfg.param_scheduler]
@@ -130,8 +175,9 @@ def test_a_progressive_schedule_derives_from_its_stage_length(path):
             group['lr'] = group['initial_lr']
         for scheduler in schedulers:
             scheduler.step()
+    written = Config.fromfile(path)
     for start in (0, 2 * stage):
-        assert lrs[start] == pytest.approx(base * cfg.warmup_factor)
+        assert lrs[start] == pytest.approx(base * written.warmup_factor)
         peak = lrs[start:start + 2 * stage]
         assert max(peak) == pytest.approx(base, rel=1e-2)
-        assert peak[-1] < 1.5 * cfg.min_lr
+        assert peak[-1] < 1.5 * written.min_lr

@@ -12,7 +12,7 @@ model = dict(
     neck=dict(type='VideoMAEDecoder', embed_dims=32, depth=1, num_heads=2),
     head=dict(type='CLIPTargetHead'),
     target_generator=dict(type='PixelTarget'))
-train_pipeline = [
+__train_pipeline = [
     dict(type='LoadStaticClip', clip_len=4),
     dict(type='Resize', scale=(64, 64), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
@@ -28,7 +28,7 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(type='StaticClipDataset', background='noise',
                  num_samples=8, frame_size=(72, 80),
-                 pipeline=train_pipeline))
+                 pipeline=__train_pipeline))
 optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.95),
                                     weight_decay=0.05))
 param_scheduler = [

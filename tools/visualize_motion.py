@@ -24,7 +24,9 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
+from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.datasets.loading_guard import UnreadableSample
+from smile_mm.engine import ConfigSettingError, resolve_references
 from smile_mm.datasets.pipeline_order import transform_name
 
 STOP_AT = ('FormatShape', 'PackActionInputs')
@@ -115,8 +117,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    try:
+        cfg = resolve_references(cfg)
+    except ConfigSettingError as error:
+        parser.error(str(error))
     init_default_scope(cfg.get('default_scope', 'mmaction'))
-    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    try:
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    except (AnnotationError, FileNotFoundError) as error:
+        parser.error(f'{error}; point the config at your videos with '
+                     '--cfg-options data_root=FOLDER ann_file_train=LIST '
+                     '(README, "Data settings")')
     tubelet, patch = 2, 16
     for transform in dataset.pipeline.transforms:
         if transform_name(transform) == 'TubeTrajectoryMaskGenerator':

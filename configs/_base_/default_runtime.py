@@ -27,8 +27,8 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)
+visualizer = dict(type='ActionVisualizer',
+                  vis_backends=[dict(type='LocalVisBackend')])
 log_level = 'INFO'
 load_from = None
 resume = False

@@ -84,12 +84,23 @@ class StaticClipDataset(SeededSamplesMixin, FailureTolerantMixin,
         if len(frame_size) != 2 or min(frame_size) < 1:
             raise ValueError(f'frame_size must be (H, W), got {frame_size}')
         key = 'video' if background == 'video_frame' else 'img'
-        if data_prefix is None:
-            data_prefix = {key: ''}
-        elif background in ('image', 'video_frame') and key not in data_prefix:
+        # a folder of None (a config's unset data_root) is no folder
+        data_prefix = {name: folder for name, folder in
+                       (data_prefix or {}).items() if folder is not None}
+        if background in ('black', 'noise') and (
+                ann_file or any(data_prefix.values())):
             raise ValueError(
-                f"background {background!r} reads data_prefix['{key}'], got "
-                f'data_prefix={data_prefix}')
+                f'background {background!r} is generated and reads no files, '
+                f'but ann_file={ann_file!r} and data_prefix={data_prefix} '
+                "name some: set background='image' or 'video_frame' to read "
+                'them, or leave data_root and ann_file_train unset')
+        if background in ('image', 'video_frame') and not (
+                data_prefix.get(key) or ann_file):
+            raise ValueError(
+                f'background {background!r} reads files from '
+                f"data_prefix['{key}'] (the configs' data_root) or a list "
+                f'in ann_file; got data_prefix={data_prefix} and no ann_file')
+        data_prefix.setdefault(key, '')
         self.background = background
         self.num_samples = num_samples
         self.noise_cell = int(noise_cell)

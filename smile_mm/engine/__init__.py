@@ -3,6 +3,7 @@ progressive training, layer-wise lr decay, FSDP wrapping, clean distributed
 ends."""
 from .build import build_runner
 from .config_references import is_reference, resolve_references
+from .config_settings import ConfigSettingError
 from .distributed import shutdown_distributed
 from .fsdp_wrap_policy import transformer_block_wrap_policy
 from .hooks import ProgressiveTrainingHook
@@ -10,7 +11,7 @@ from .optimizers import LayerDecayOptimWrapperConstructor
 from .runner import SMILERunner
 
 __all__ = [
-    'LayerDecayOptimWrapperConstructor', 'ProgressiveTrainingHook',
+    'ConfigSettingError', 'LayerDecayOptimWrapperConstructor', 'ProgressiveTrainingHook',
     'SMILERunner', 'build_runner', 'is_reference', 'resolve_references',
     'shutdown_distributed', 'transformer_block_wrap_policy'
 ]

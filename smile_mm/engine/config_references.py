@@ -20,7 +20,10 @@ They are resolved when the runner is built (:class:`SMILERunner`, the
 configs' ``runner_type``), after every child config and ``--cfg-options``
 has been merged, so each setting has one place. A referenced entry may hold
 a reference itself; a cycle or a reference to a missing entry is an error
-that names it.
+that names it. Before that, a smile_mm config is checked for top-level
+entries that would reach nothing (:mod:`smile_mm.engine.config_settings`);
+the resolved config no longer holds the settings, which now stand where
+they are read.
 """
 from __future__ import annotations
 
@@ -50,15 +53,9 @@ def is_reference(value: Any) -> bool:
     return isinstance(value, str) and _REFERENCE.search(value) is not None
 
 
-def unresolved_hint(value: Any) -> str:
-    """The sentence to add to an error about a value that should have been
-    resolved: empty unless ``value`` is a reference."""
-    if not is_reference(value):
-        return ''
-    return (f'; {value!r} is a config reference that was never resolved: '
-            "build the runner with runner_type='SMILERunner' (smile_mm's "
-            'configs set it), or call smile_mm.engine.resolve_references(cfg) '
-            'before building parts of the config yourself')
+def reference_names(text: str) -> List[str]:
+    """The dotted paths that the references in ``text`` name."""
+    return _REFERENCE.findall(text)
 
 
 def resolve_references(cfg: Config) -> Config:
@@ -68,17 +65,25 @@ def resolve_references(cfg: Config) -> Config:
         cfg: A config whose entries may hold references.
 
     Returns:
-        A new :class:`Config` (same file name) without references.
+        A new :class:`Config` (same file name) without references and
+        without the settings they read.
 
     Raises:
+        ConfigSettingError: A top-level entry of a smile_mm config reaches
+            nothing (:func:`~smile_mm.engine.config_settings.check_settings`).
         KeyError: A reference names an entry the config does not have.
         ValueError: References form a cycle.
     """
+    from .config_settings import check_settings, settings_read
     if not isinstance(cfg, Config):
         cfg = Config(dict(cfg))
     root = cfg.to_dict()
+    check_settings(root, cfg.filename)
+    read = settings_read(root)
     resolved = {key: resolve_value(value, root, key)
                 for key, value in root.items()}
+    resolved = {key: value for key, value in resolved.items()
+                if key not in read}
     return Config(resolved, cfg_text=cfg.text, filename=cfg.filename)
 
 

@@ -84,10 +84,21 @@ def test_strings_without_references_and_other_objects_pass_through():
     assert not is_reference('$size') and not is_reference(224)
 
 
-def test_an_encoder_built_from_an_unresolved_config_says_what_to_do():
+def test_an_encoder_given_a_reference_names_the_bad_value():
+    """References are resolved with the config (SMILERunner, the tools);
+    model code only checks its own arguments."""
     with pytest.raises(TypeError, match=r"img_size must be an int, got "
-                       r"'\$\{size\}'.*runner_type='SMILERunner'"):
+                       r"'\$\{size\}'"):
         SMILEVisionTransformer(arch='small', img_size='${size}')
+
+
+def test_resolving_folds_the_settings_into_where_they_are_read():
+    cfg = Config(dict(size=112, model=dict(img_size='${size}'),
+                      other=dict(a=1)))
+    resolved = resolve_references(cfg)
+    assert resolved.to_dict() == dict(model=dict(img_size=112),
+                                      other=dict(a=1))
+    assert resolve_references(resolved).to_dict() == resolved.to_dict()
 
 
 def test_dollar_dollar_is_literal_text():

@@ -92,7 +92,7 @@ def test_switch_after_the_run_is_said_in_the_log(tmp_path):
 
 def test_a_declared_stage_two_pipeline_is_the_one_built(tmp_path):
     cfg = Config.fromfile(write_tiny_config(tmp_path))
-    stage2 = [step for step in cfg.train_pipeline
+    stage2 = [step for step in cfg.train_dataloader.dataset.pipeline
               if step['type'] not in ('SyntheticMotionOverlay', 'Flip')]
     hook = ProgressiveTrainingHook(switch_epoch=2, stage2_pipeline=stage2)
     loader = hook.stage2_loader_config(cfg.train_dataloader)
@@ -101,9 +101,9 @@ def test_a_declared_stage_two_pipeline_is_the_one_built(tmp_path):
     default = ProgressiveTrainingHook(switch_epoch=2).stage2_loader_config(
         cfg.train_dataloader)['dataset']['pipeline']
     assert [s['type'] for s in default] == [
-        s['type'] for s in cfg.train_pipeline
+        s['type'] for s in cfg.train_dataloader.dataset.pipeline
         if s['type'] != 'SyntheticMotionOverlay']
-    assert cfg.train_dataloader.dataset.pipeline == cfg.train_pipeline
+    assert cfg.train_dataloader.dataset.pipeline == cfg.train_dataloader.dataset.pipeline
 
 
 def test_a_wrapped_dataset_gets_the_stage_two_pipeline(tmp_path):
@@ -122,7 +122,7 @@ def test_without_an_overlay_or_a_loader_config_it_says_so(tmp_path):
     hook = ProgressiveTrainingHook(switch_epoch=2)
     plain = dict(cfg.train_dataloader)
     plain['dataset'] = dict(plain['dataset'], pipeline=[
-        s for s in cfg.train_pipeline
+        s for s in cfg.train_dataloader.dataset.pipeline
         if s['type'] != 'SyntheticMotionOverlay'])
     with pytest.raises(ValueError, match='needs a SyntheticMotionOverlay'):
         hook.stage2_loader_config(plain)
@@ -185,5 +185,5 @@ def test_only_pipelines_that_overlay_change(tmp_path):
         datasets = hook.stage2_loader_config(concat)['dataset']['datasets']
         assert datasets[1]['pipeline'] == plain
         assert datasets[0]['pipeline'] == (first or [
-            s for s in cfg.train_pipeline
+            s for s in cfg.train_dataloader.dataset.pipeline
             if s['type'] != 'SyntheticMotionOverlay'])

@@ -421,35 +421,40 @@ def test_every_layout_through_the_config_option(tiny_clip_name, reference,
                                    atol=1e-5, rtol=1e-5, msg=layout)
 
 
-def test_the_demos_clip_switch_works_as_written(tiny_clip_name, layouts):
-    """The command in the demo config's header, through tools/train.py's own
-    parser: the CLIP teacher is built from its own keys alone (none of the
-    pixel target's) with the file given."""
+def test_the_demos_clip_config_works_as_written(tiny_clip_name, layouts):
+    """The command in the CLIP demo config's header, through tools/train.py's
+    own parser: the CLIP teacher is built from its own keys alone (none of
+    the pixel target's) with the file given; without one it is an error
+    that names the key to set."""
     import os.path as osp
     import shlex
 
     from smile_mm.engine import resolve_references
     from tools.train import build_config, parse_args
-    demo = osp.join(osp.dirname(CLIP_CONFIGS[0]), 'smile_vit-s_demo_cpu.py')
+    folder = osp.dirname(CLIP_CONFIGS[0])
+    demo = osp.join(folder, 'smile_vit-s_demo_cpu_clip.py')
     with open(demo) as file:
         header = file.read().split('_base_')[0]
-    command = header.split('--cfg-options', 1)[1].split('\n_base_')[0]
-    options = shlex.split(command.replace('#', ' ').replace('\\\n', ' '))
-    assert options == ['target_generator=${clip_target}',
-                       'clip_weights=/path/to/ViT-B-16.bin']
+    command = header.split('--cfg-options', 1)[1]
+    options = shlex.split(command.replace('#', ' '))
+    assert options == [
+        'model.target_generator.pretrained=/path/to/ViT-B-16.bin']
     path = layouts['open_clip_pytorch_model.bin']
     cfg = build_config(parse_args([
-        demo, '--cfg-options', options[0], f'clip_weights={path}',
-        f'clip_target.model_name={tiny_clip_name}',
-        # the tiny teacher's 4x4 grid needs a 64 px student
-        'model.backbone.img_size=64']))
+        demo, '--cfg-options', f'model.target_generator.pretrained={path}',
+        f'model.target_generator.model_name={tiny_clip_name}',
+        'size=64']))  # the tiny teacher's 4x4 grid needs a 64 px student
     target = resolve_references(cfg).model.target_generator
     assert target == dict(type='CLIPTeacher', model_name=tiny_clip_name,
                           pretrained=path)
     init_default_scope('mmaction')
     teacher = MODELS.build(resolve_references(cfg).model).target_generator
     assert isinstance(teacher, CLIPTeacher) and teacher.pretrained == path
-    # as the config is written, pixels
-    plain = resolve_references(build_config(parse_args([demo])))
+    with pytest.raises(ValueError, match='model.target_generator.pretrained='):
+        MODELS.build(resolve_references(build_config(parse_args(
+            [demo]))).model)
+    # the demo itself: pixels
+    plain = resolve_references(build_config(parse_args(
+        [osp.join(folder, 'smile_vit-s_demo_cpu.py')])))
     assert plain.model.target_generator == dict(type='PixelTarget',
                                                 normalize=False)

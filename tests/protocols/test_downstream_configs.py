@@ -118,14 +118,10 @@ def test_every_protocol_has_configs():
 
 @pytest.mark.parametrize('path', CONFIGS, ids=IDS)
 def test_settings_through_cfg_options(path, tmp_path, monkeypatch):
-    """The class count is set where the head takes it
-    (model.cls_head.num_classes); the rest by their own names."""
     monkeypatch.chdir(tmp_path)
     knobs = knobs_of(path, str(tmp_path))
     write_data(path, str(tmp_path), knobs)
     options = dict(SHRINK, **knobs)
-    if 'num_classes' in options:
-        options['model.cls_head.num_classes'] = options.pop('num_classes')
     argv = [path, '--work-dir', str(tmp_path / 'work'), '--cfg-options',
             *[f'{key}={value}' for key, value in options.items()]]
     runner, metrics = run(build_config(parse_args(argv)))

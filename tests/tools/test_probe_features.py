@@ -12,6 +12,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import save_checkpoint
 
+from smile_mm.engine import resolve_references
+
 from tools import probe_features
 from tools import test as test_tool
 
@@ -24,46 +26,47 @@ COLOURS = np.array([[220, 40, 40], [40, 200, 40], [40, 40, 220]])
 
 CHILD = '''
 _base_ = [{base!r}]
+num_classes = 3
+size, clip_len, frame_interval = 32, 4, 1
+data_root = {videos!r}
+ann_file_train = {train!r}
+ann_file_val = {test!r}
 model = dict(
-    backbone=dict(arch='small', img_size=32, num_frames=4, embed_dims=32,
-                  depth=1, num_heads=2),
-    cls_head=dict(num_classes=3, in_channels=32))
-train_pipeline = [
+    backbone=dict(arch='small', embed_dims=32, depth=1, num_heads=2),
+    cls_head=dict(in_channels=32))
+__train_pipeline = [
     dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1),
+    dict(type='SampleFrames', clip_len='${{clip_len}}',
+         frame_interval='${{frame_interval}}', num_clips=1),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 36)),
     dict(type='RandomResizedCrop'),
-    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(type='Resize', scale=('${{size}}', '${{size}}'), keep_ratio=False),
     dict(type='Flip', flip_ratio={flip}),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
-val_pipeline = [
+__val_pipeline = [
     dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1,
-         test_mode=True),
+    dict(type='SampleFrames', clip_len='${{clip_len}}',
+         frame_interval='${{frame_interval}}', num_clips=1, test_mode=True),
     dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 32)),
-    dict(type='CenterCrop', crop_size=32),
+    dict(type='Resize', scale=(-1, '${{size}}')),
+    dict(type='CenterCrop', crop_size='${{size}}'),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 # two clips x three crops per test video
-test_pipeline = [
+__test_pipeline = [
     dict(step, num_clips=2) if step['type'] == 'SampleFrames' else
-    dict(type='ThreeCrop', crop_size=32) if step['type'] == 'CenterCrop' else
-    step for step in val_pipeline]
-data = dict(data_prefix=dict(video={videos!r}))
+    dict(type='ThreeCrop', crop_size='${{size}}')
+    if step['type'] == 'CenterCrop' else step for step in __val_pipeline]
 train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                        dataset=dict(ann_file={train!r}, pipeline=train_pipeline,
-                                     **data))
+                        dataset=dict(pipeline=__train_pipeline))
 val_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                      dataset=dict(ann_file={test!r}, pipeline=val_pipeline,
-                                   **data))
+                      dataset=dict(pipeline=__val_pipeline))
 test_dataloader = dict(batch_size=2, num_workers=0, persistent_workers=False,
-                       dataset=dict(ann_file={test!r}, pipeline=test_pipeline,
-                                    **data))
+                       dataset=dict(pipeline=__test_pipeline))
 train_cfg = dict(max_epochs=3)
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=3, eta_min=1e-6,
                         by_epoch=True, begin=0, end=3,
@@ -100,7 +103,7 @@ def setup(tmp_path, rng):
         return str(path)
 
     init_default_scope('mmaction')
-    cfg = Config.fromfile(config())
+    cfg = resolve_references(Config.fromfile(config()))
     model = MODELS.build(cfg.model)
     model.init_weights()
     checkpoint = str(tmp_path / 'encoder.pth')
@@ -196,9 +199,10 @@ def test_uniform_sample_and_module_prefixed_checkpoints(setup):
     DataParallel model has 'module.' keys, which load_from strips."""
     config = setup['root'] / 'uniform.py'
     config.write_text(open(setup['config'](0)).read().replace(
-        "dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1,"
-        "\n         test_mode=True)",
-        "dict(type='UniformSample', clip_len=4, num_clips=1, "
+        "dict(type='SampleFrames', clip_len='${clip_len}',\n"
+        "         frame_interval='${frame_interval}', num_clips=1, "
+        "test_mode=True)",
+        "dict(type='UniformSample', clip_len='${clip_len}', num_clips=1, "
         "test_mode=True)"))
     assert 'UniformSample' in config.read_text()
     state = torch.load(setup['checkpoint'], weights_only=False)

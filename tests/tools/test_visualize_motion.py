@@ -49,8 +49,7 @@ def test_unreadable_and_missing_videos_are_named(tmp_path, capsys):
     ann = tmp_path / 'list.txt'
     ann.write_text('corrupt.mp4 0\ngone.mp4 0\ngood.mp4 0\n')
     k400 = osp.join(ROOT, 'configs', '_base_', 'datasets', 'pretrain_k400.py')
-    options = ['--cfg-options', f'train_dataloader.dataset.ann_file={ann}',
-               f'train_dataloader.dataset.data_prefix.video={root}',
+    options = ['--cfg-options', f'ann_file_train={ann}', f'data_root={root}',
                'train_dataloader.dataset.clips_per_video=1']
     out = str(tmp_path / 'vis')
     assert main([k400, '--out-dir', out, '--num-clips', '3', *options,
@@ -60,6 +59,10 @@ def test_unreadable_and_missing_videos_are_named(tmp_path, capsys):
     assert 'gone.mp4: does not exist' in err
     assert osp.isfile(osp.join(out, 'clip_00002.gif'))
     assert not osp.exists(osp.join(out, 'clip_00000.gif'))
-    # beyond max_failure_ratio the missing file stops the build, named
-    with pytest.raises(FileNotFoundError, match='gone.mp4'):
+    # beyond max_failure_ratio the missing file stops the build: one line
+    # that names it and the settings that point at the videos
+    with pytest.raises(SystemExit):
         main([k400, '--out-dir', out, *options])
+    err = capsys.readouterr().err
+    assert 'gone.mp4' in err and 'data_root=FOLDER ann_file_train=LIST' in err
+    assert 'Traceback' not in err

@@ -1,32 +1,29 @@
 # Learning without natural videos (section 5, Tables 7 and 12): one background
-# repeated over 16 frames with objects moving on top. The background is
-# 'noise' here; 'black' needs no files either, 'image' reads scene images
-# (data_prefix=dict(img=...)) and 'video_frame' one frame per video
-# (data_prefix=dict(video=...)).
-_base_ = ['./pretrain_k400.py']
+# repeated over the clip with objects moving on top, then pretrain_clips.py.
+# 'noise' and 'black' need no files; 'image' reads scene images (Places) and
+# 'video_frame' one frame of each video (K400-1frm) from data_root, listed in
+# ann_file_train or, without a list, every such file under data_root.
+_base_ = ['./pretrain_clips.py']
 
-background = 'noise'
+background = 'noise'  # 'noise', 'black', 'image' or 'video_frame'
 num_samples = 80000  # K400m-sized epochs, as in Table 7
+data_root = None  # folder of the images or videos ('image', 'video_frame')
+ann_file_train = ''  # list of files under data_root; '': all of them
 
-train_pipeline = [
-    dict(type='LoadStaticClip', clip_len={{_base_.clip_len}}),
-    {{_base_.multiscale_crop}},
-    {{_base_.resize}},
-    dict(type='Flip', flip_ratio=0.5),
-    {{_base_.overlay}},
-    {{_base_.masking}},
-    {{_base_.format_shape}},
-    {{_base_.pack}},
-]
-
-# one clip per background image (nothing to gain from multiple sampling)
+# one clip per background (nothing to gain from multiple sampling)
 train_dataloader = dict(
     batch_size=32,
+    num_workers=8,
+    persistent_workers=True,
+    pin_memory=True,
+    sampler=dict(type='SeededSampler', shuffle=True),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
-        _delete_=True,
         type='StaticClipDataset',
-        background=background,
-        num_samples=num_samples,
+        background='${background}',
+        num_samples='${num_samples}',
         frame_size=(256, 320),
-        pipeline=train_pipeline))
+        ann_file='${ann_file_train}',
+        data_prefix=dict(img='${data_root}', video='${data_root}'),
+        pipeline=[dict(type='LoadStaticClip', clip_len='${clip_len}')] +
+        _base_.train_dataloader.dataset.pipeline))

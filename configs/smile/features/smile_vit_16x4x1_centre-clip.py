@@ -6,5 +6,5 @@
 # frame_interval from their options; every step reads them by reference.
 _base_ = ['../linear_probe/smile_vit-b_16x4x1_k400-linear.py']
 
-test_pipeline = {{_base_.val_pipeline}}
-test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(
+    dataset=dict(pipeline=_base_.val_dataloader.dataset.pipeline))

@@ -13,4 +13,7 @@ _base_ = [
 
 train_dataloader = dict(
     batch_size=32,  # x 4 GPUs = Table 16's 128
-    dataset=dict(pipeline={{_base_.probe_train_pipeline}}))
+    dataset=dict(pipeline=[  # no RandAugment (Table 16)
+        step for step in _base_.train_dataloader.dataset.pipeline
+        if step['type'] != 'VideoRandAugment'
+    ]))

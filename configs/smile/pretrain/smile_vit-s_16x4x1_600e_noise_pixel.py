@@ -11,4 +11,4 @@ _base_ = [
 ]
 
 model = dict(target_generator=dict(_delete_=True, type='PixelTarget'))
-train_dataloader = dict(dataset=dict(num_samples=160000))
+num_samples = 160000

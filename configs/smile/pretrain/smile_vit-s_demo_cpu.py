@@ -5,64 +5,27 @@
 #
 # Target: the raw pixels of each token, whose loss visibly falls within two
 # minutes (VideoMAE's per-token normalised pixels need far longer to move off
-# 1.0). SMILE's own target, CLIP features of a local open_clip checkpoint
-# (the 14x14 teacher grid is averaged to the student's 7x7), is one option:
-#   --cfg-options 'target_generator=${clip_target}' \
-#       clip_weights=/path/to/ViT-B-16.bin
-_base_ = ['../../_base_/default_runtime.py']
+# 1.0). SMILE's own target, CLIP features, is smile_vit-s_demo_cpu_clip.py.
+_base_ = [
+    '../../_base_/models/smile_vit-s.py',
+    '../../_base_/datasets/pretrain_static.py',
+    '../../_base_/default_runtime.py',
+]
 
-clip_len, size = 16, 112
-
-pixel_target = dict(type='PixelTarget', normalize=False)
-clip_weights = None  # an open_clip ViT-B-16 file (or an open_clip tag)
-clip_target = dict(
-    type='CLIPTeacher', model_name='ViT-B-16', pretrained='${clip_weights}')
-target_generator = '${pixel_target}'  # or '${clip_target}'
+size = 112
+motion = dict(size_range=(16, 64))  # the paper's 32-128 px at 224 px
+num_samples = 160  # clips per epoch
+epochs = 4
 
 model = dict(
-    type='SMILERecognizer',
-    backbone=dict(
-        type='MaskedVideoViT', arch='small', img_size=size,
-        num_frames=clip_len),
-    neck=dict(type='VideoMAEDecoder', embed_dims=192, depth=4, num_heads=3),
-    head=dict(type='CLIPTargetHead', norm_target='auto'),
-    target_generator='${target_generator}',
-    data_preprocessor=dict(
-        type='ActionDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW'))
-
-train_pipeline = [
-    dict(type='LoadStaticClip', clip_len=clip_len),
-    dict(type='MultiScaleCrop', input_size=size, scales=(1, 0.875, 0.75),
-         random_crop=False, max_wh_scale_gap=1),
-    dict(type='Resize', scale=(size, size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    # the paper's 32-128 px objects on 224 px frames, at 112 px
-    dict(type='SyntheticMotionOverlay', num_objects=2,
-         motion=dict(size_range=(16, 64))),
-    dict(type='TubeTrajectoryMaskGenerator',
-         input_size=(clip_len, size, size), mask_ratio=0.8),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', algorithm_keys=('mask', ),
-         meta_keys=('img_shape', )),
-]
+    target_generator=dict(_delete_=True, type='PixelTarget', normalize=False))
 train_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='SeededSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type='StaticClipDataset',
-        background='noise',
-        noise_cell=28,
-        num_samples=160,
-        frame_size=(128, 160),
-        pipeline=train_pipeline))
+    pin_memory=False,
+    dataset=dict(frame_size=(128, 160), noise_cell=28))
 
-epochs = 4
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.95),
                    weight_decay=0.05),
@@ -72,16 +35,17 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=20),
-    dict(type='CosineAnnealingLR', T_max=epochs, eta_min=1e-5,
-         by_epoch=True, begin=0, end=epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max='${epochs}', eta_min=1e-5,
+         by_epoch=True, begin=0, end='${epochs}',
+         convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=epochs,
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs='${epochs}',
                  val_interval=1)
 val_cfg = None
 test_cfg = None
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=epochs,
+    checkpoint=dict(type='CheckpointHook', interval='${epochs}',
                     max_keep_ckpts=1, save_best=None))
 log_processor = dict(by_epoch=True, window_size=10)
 randomness = dict(seed=0)

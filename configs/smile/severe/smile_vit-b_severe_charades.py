@@ -8,6 +8,7 @@ _base_ = [
 ]
 
 num_classes = 157
+frame_interval = 4  # as the other SEVERE fine-tuning tasks
 data_root = 'data/charades/videos'
 ann_file_train = 'data/charades/charades_train.txt'
 ann_file_val = 'data/charades/charades_val.txt'
@@ -16,10 +17,10 @@ model = dict(
                   loss_cls=dict(type='BCELossWithLogits'),
                   average_clips='score'),
     data_preprocessor=dict(blending=None))  # mixup and cutmix are single-label
-dataset = dict(multi_class=True, num_classes='${model.cls_head.num_classes}')
-train_dataloader = dict(dataset=dataset)
-val_dataloader = dict(dataset=dataset)
-test_dataloader = dict(dataset=dataset)
+# one-hot targets of the head's num_classes (common.py gives the count)
+train_dataloader = dict(dataset=dict(multi_class=True))
+val_dataloader = dict(dataset=dict(multi_class=True))
+test_dataloader = dict(dataset=dict(multi_class=True))
 val_evaluator = dict(type='AccMetric',
                      metric_list=('mean_average_precision', ))
 test_evaluator = val_evaluator

@@ -21,18 +21,7 @@ model = dict(
     cls_head=dict(_delete_=True, type='RepetitionCountHead',
                   in_channels=768, dropout_ratio=0.5),
     data_preprocessor=dict(blending=None))  # counts are not mixed
-train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='UniformSample', clip_len='${clip_len}', num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='RandomResizedCrop', area_range=(0.3, 1.0)),
-    dict(type='Resize', scale=('${size}', '${size}'), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs', algorithm_keys=('count', )),
-]
-test_pipeline = [
+__test_pipeline = [
     dict(type='DecordInit'),
     dict(type='UniformSample', clip_len='${clip_len}', num_clips=1,
          test_mode=True),
@@ -42,25 +31,36 @@ test_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', algorithm_keys=('count', )),
 ]
-dataset_type = 'RepetitionCountDataset'
 train_dataloader = dict(
     batch_size=16, num_workers=8, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type=dataset_type, ann_file='${ann_file_train}',
-                 data_prefix=dict(video='${data_root}'),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        type='RepetitionCountDataset', ann_file='${ann_file_train}',
+        data_prefix=dict(video='${data_root}'),
+        pipeline=[
+            dict(type='DecordInit'),
+            dict(type='UniformSample', clip_len='${clip_len}', num_clips=1),
+            dict(type='DecordDecode'),
+            dict(type='Resize', scale=(-1, 256)),
+            dict(type='RandomResizedCrop', area_range=(0.3, 1.0)),
+            dict(type='Resize', scale=('${size}', '${size}'),
+                 keep_ratio=False),
+            dict(type='Flip', flip_ratio=0.5),
+            dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='PackActionInputs', algorithm_keys=('count', )),
+        ]))
 val_dataloader = dict(
     batch_size=1, num_workers=8, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, ann_file='${ann_file_val}',
+    dataset=dict(type='RepetitionCountDataset', ann_file='${ann_file_val}',
                  data_prefix=dict(video='${data_root_val}'),
-                 pipeline=test_pipeline, test_mode=True))
+                 pipeline=__test_pipeline, test_mode=True))
 test_dataloader = dict(
     batch_size=1, num_workers=8, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type=dataset_type, ann_file='${ann_file_test}',
+    dataset=dict(type='RepetitionCountDataset', ann_file='${ann_file_test}',
                  data_prefix=dict(video='${data_root_val}'),
-                 pipeline=test_pipeline, test_mode=True))
+                 pipeline=__test_pipeline, test_mode=True))
 val_evaluator = dict(type='RepetitionCountMetric')
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='count/mean_error',

@@ -97,9 +97,7 @@ class MaskedVideoViT(BaseModule):
         for name, value in (('img_size', img_size),
                             ('num_frames', num_frames)):
             if not isinstance(value, int) or isinstance(value, bool):
-                from ...engine.config_references import unresolved_hint
-                raise TypeError(f'{name} must be an int, got {value!r}'
-                                + unresolved_hint(value))
+                raise TypeError(f'{name} must be an int, got {value!r}')
         if img_size % patch_size or num_frames % tubelet_size:
             raise ValueError(
                 f'img_size {img_size} must be a multiple of patch_size '

@@ -1,0 +1,169 @@
+"""Every top-level entry of a smile_mm config reaches the run.
+
+mmengine keeps every top-level name of a config file, and ``--cfg-options``
+adds any key it is given, so a typo (``num_clases=2``) or a setting that
+nothing reads trains a model that ignores it. A smile_mm config (one whose
+``custom_imports`` imports smile_mm) has two kinds of top-level entries:
+
+* what mmengine's runners and the tools read (:data:`RUN_KEYS`: ``model``,
+  ``train_dataloader``, ``default_hooks`` ...);
+* settings, such as ``size`` or ``num_classes``, that reach the run through
+  ``'${name}'`` references (:mod:`smile_mm.engine.config_references`) from
+  an entry that reaches it.
+
+Anything else reaches nothing and is an error that names it, the closest
+entries the config has, and, for a setting that only unread settings refer
+to, which those are. Configs share values between files through their
+run entries (``_base_.train_dataloader.dataset.pipeline``), and keep
+helpers of one file in names that start with ``__``, which mmengine drops.
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
+
+from .config_references import reference_names
+
+
+class ConfigSettingError(ValueError):
+    """A top-level config entry that reaches nothing."""
+
+
+def _runner_arguments() -> Set[str]:
+    from mmengine.runner import FlexibleRunner, Runner
+    names = set()
+    for runner in (Runner, FlexibleRunner):
+        names |= set(inspect.signature(runner.__init__).parameters)
+    return names - {'self', 'cfg'}
+
+
+#: top-level entries read by mmengine's runners and tools (besides their
+#: arguments): mmengine's Config (custom_imports), the train tools
+#: (runner_type), Runner.wrap_model and Runner.train, mmaction2's
+#: inference_recognizer and smile_mm.apis (test_pipeline)
+RUN_KEYS = frozenset(_runner_arguments() | {
+    'custom_imports', 'runner_type', 'model_wrapper_cfg', 'sync_bn',
+    'find_unused_parameters', 'activation_checkpointing',
+    'efficient_conv_bn_eval', 'init_weights_for_test_or_val',
+    'test_pipeline'})
+
+
+def is_smile_config(entries: Mapping) -> bool:
+    """Whether the config imports smile_mm (``custom_imports``), which is
+    how smile_mm's configs and their children say that every entry must
+    reach the run."""
+    imports = (entries.get('custom_imports') or {}).get('imports') or []
+    imports = [imports] if isinstance(imports, str) else imports
+    return any(name == 'smile_mm' or name.startswith('smile_mm.')
+               for name in imports)
+
+
+def _references(value: Any) -> Iterator[str]:
+    """The top-level names that the references inside ``value`` start
+    with."""
+    if isinstance(value, str):
+        yield from (name.split('.')[0] for name in reference_names(value))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _references(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _references(item)
+
+
+def settings_read(entries: Mapping) -> Set[str]:
+    """The top-level entries, other than :data:`RUN_KEYS`, that references
+    name: once resolved, their values stand where they are read."""
+    return {name for value in entries.values()
+            for name in _references(value)
+            if name in entries and name not in RUN_KEYS}
+
+
+def unreached_settings(entries: Mapping) -> Dict[str, List[str]]:
+    """The top-level entries that no run entry reads, directly or through
+    references, each with the unread entries that refer to it."""
+    reached: Set[str] = set()
+    waiting = [key for key in entries if key in RUN_KEYS]
+    while waiting:
+        key = waiting.pop()
+        if key in reached:
+            continue
+        reached.add(key)
+        waiting.extend(name for name in _references(entries[key])
+                       if name in entries)
+    readers: Dict[str, List[str]] = {
+        key: [] for key in entries if key not in reached}
+    for key in readers:
+        for name in set(_references(entries[key])):
+            if name in readers and name != key:
+                readers[name].append(key)
+    return {key: sorted(names) for key, names in readers.items()}
+
+
+def _set_directly(entries: Mapping, name: str) -> List[str]:
+    """The paths, under the run entries, of values written without a
+    reference whose key is ``name`` (``model.cls_head.num_classes`` for
+    ``num_classes``): where an override replaced what read a setting."""
+    found: List[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                where = f'{path}.{key}'
+                if key == name and not list(_references(item)):
+                    found.append(where)
+                walk(item, where)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                walk(item, f'{path}.{index}')
+
+    for key, value in entries.items():
+        if key in RUN_KEYS:
+            walk(value, key)
+    return found
+
+
+def check_settings(entries: Mapping, filename: Optional[str] = None) -> None:
+    """Raise when a top-level entry of a smile_mm config reaches nothing.
+
+    Args:
+        entries: The top-level entries of the config, references unresolved.
+        filename: The config file, for the message.
+
+    Raises:
+        ConfigSettingError: naming every such entry, the closest entries the
+            config has and the entries that are read.
+    """
+    if not is_smile_config(entries):
+        return
+    unreached = unreached_settings(entries)
+    if not unreached:
+        return
+    known = sorted(set(entries) - set(unreached))
+    lines = []
+    for key, readers in sorted(unreached.items()):
+        line = f'  {key}: '
+        if readers:
+            line += (f'only {", ".join(readers)} refer(s) to it, and '
+                     'nothing reads those')
+        else:
+            line += 'no part of the config reads it'
+            replaced = _set_directly(entries, key)
+            if replaced:
+                line += (f' ({", ".join(replaced[:3])} was set directly, '
+                         f'which replaced the reference to it: set {key} '
+                         'instead)')
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+        if close:
+            line += f'; did you mean {" or ".join(close)}?'
+        lines.append(line)
+    settings = [key for key in known if key not in RUN_KEYS]
+    where = f' of {filename}' if filename else ''
+    raise ConfigSettingError(
+        f'{len(unreached)} top-level setting(s){where} would reach nothing, '
+        'so a run would silently ignore them:\n' + '\n'.join(lines) +
+        '\nSet one of the settings this config reads: '
+        + (', '.join(settings) or '(none)') +
+        '; or a part of the run by its path (model.backbone.arch=..., '
+        'train_dataloader.dataset.pipeline.3.scale=...).')

@@ -1,0 +1,86 @@
+"""A smile_mm config's top-level entries all reach the run: what the runner
+reads, and settings that references lead to from there; anything else is
+an error that names it, the closest entries and the fix."""
+import pytest
+from mmengine.config import Config
+
+from smile_mm.engine import ConfigSettingError, resolve_references
+from smile_mm.engine.config_settings import RUN_KEYS, unreached_settings
+
+SMILE = dict(custom_imports=dict(imports=['smile_mm']))
+
+
+def smile_config(**entries):
+    return Config(dict(SMILE, **entries))
+
+
+def test_run_keys_are_mmengines_runner_arguments_and_the_tools_keys():
+    import inspect
+
+    from mmengine.runner import Runner
+    assert set(inspect.signature(Runner.__init__).parameters) - {
+        'self', 'cfg'} <= RUN_KEYS
+    assert {'custom_imports', 'runner_type', 'strategy', 'model_wrapper_cfg',
+            'test_pipeline'} <= RUN_KEYS
+    assert not {'size', 'num_classes', 'train_pipeline'} & RUN_KEYS
+
+
+def test_settings_reach_through_chains_of_references():
+    entries = dict(
+        SMILE, size=112, crop='${size}', unused=1, only_read_by_unused=2,
+        loop='${loop}', model=dict(img_size='${crop}',
+                                   head='${model_head.width}'),
+        model_head=dict(width=3),
+        stray=dict(a='${only_read_by_unused}'))
+    assert unreached_settings(entries) == {
+        'unused': [], 'only_read_by_unused': ['stray'], 'loop': [],
+        'stray': []}
+
+
+def test_a_typo_names_the_setting_and_the_closest_ones():
+    cfg = smile_config(num_classes=400, model=dict(n='${num_classes}'),
+                       num_clases=2)
+    with pytest.raises(ConfigSettingError) as error:
+        resolve_references(cfg)
+    message = str(error.value)
+    assert 'num_clases: no part of the config reads it' in message
+    assert 'did you mean num_classes?' in message
+    assert 'settings this config reads: num_classes' in message
+
+
+def test_a_setting_read_only_by_unread_ones_says_which():
+    cfg = smile_config(clip_weights='a.bin',
+                       clip_target=dict(pretrained='${clip_weights}'),
+                       model=dict(target='pixels'))
+    with pytest.raises(ConfigSettingError,
+                       match='clip_weights: only clip_target refer'):
+        resolve_references(cfg)
+
+
+def test_a_setting_whose_reader_was_set_directly_names_that_path():
+    cfg = smile_config(num_classes=400,
+                       model=dict(head=dict(num_classes='${num_classes}')))
+    cfg.merge_from_dict({'model.head.num_classes': 2})
+    with pytest.raises(ConfigSettingError,
+                       match=r'model.head.num_classes was set directly, .*'
+                       r'set num_classes instead'):
+        resolve_references(cfg)
+
+
+def test_configs_that_do_not_import_smile_mm_are_not_checked():
+    """mmaction2's own configs keep their helper entries (train_pipeline,
+    dataset_type ...) through smile_mm.apis and the tools."""
+    cfg = Config(dict(dataset_type='VideoDataset', train_pipeline=[],
+                      model=dict(type='Recognizer3D')))
+    assert resolve_references(cfg).to_dict() == cfg.to_dict()
+
+
+def test_double_underscore_helpers_of_a_config_file_are_dropped(tmp_path):
+    """How a smile_mm config keeps a helper of one file: mmengine drops
+    names that start with two underscores."""
+    path = tmp_path / 'helpers.py'
+    path.write_text("custom_imports = dict(imports=['smile_mm'])\n"
+                    "__steps = [dict(type='A')]\n"
+                    "train_dataloader = dict(dataset=dict(pipeline=__steps))\n")
+    cfg = resolve_references(Config.fromfile(str(path)))
+    assert set(cfg) == {'custom_imports', 'train_dataloader'}
