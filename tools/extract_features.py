@@ -50,7 +50,6 @@ from smile_mm.apis import (config_test_pipeline, data_preprocessor,
 from smile_mm.apis.inference import FEATURES_CONFIG
 from smile_mm.datasets.annotation_list import read_path_list
 from smile_mm.fileio import file_digest, safe_load, write_whole
-from smile_mm.models.utils import UnknownGridError
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
 
@@ -259,6 +258,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error('--stride and --frame-interval must be >= 1 and '
                      '--snippet >= 2')
 
+    if not osp.isfile(args.checkpoint):
+        parser.error(f'checkpoint {args.checkpoint} does not exist')
     try:
         config = load_config(args.config, size=args.size)
         preprocessing = preprocessing_digest(config)
@@ -267,7 +268,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         encoder = load_encoder(args.checkpoint, args.arch, args.size,
                                args.snippet, 'mean', args.device)
-    except (UnknownGridError, pickle.UnpicklingError) as error:
+    except (ValueError, pickle.UnpicklingError) as error:  # grid, arch
         parser.error(str(error))
     videos = list_videos(args.videos, args.list)
     os.makedirs(osp.join(args.out, RECORDS), exist_ok=True)

@@ -51,6 +51,7 @@ import numpy as np
 import torch
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.dataset import pseudo_collate
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
@@ -65,7 +66,11 @@ from smile_mm.evaluation.classification_report import (
     classification_metrics, save_confusion_matrix)
 from smile_mm.evaluation.feature_cache import extract_features, load_cache
 from smile_mm.evaluation.knn import weighted_knn_scores
-from smile_mm.engine import resolve_references
+from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.engine import ConfigSettingError, resolve_references
+from smile_mm.engine.checkpoint_report import compare_state, load_summary
+from smile_mm.engine.console_log import quiet_console
+from smile_mm.engine.loader_workers import workers_within_cores
 from smile_mm.fileio import file_digest, write_whole
 
 
@@ -168,35 +173,56 @@ class Encoder:
         return features
 
 
-def load_model(cfg, checkpoint: str):
+def load_model(cfg, checkpoint: str, logger):
     """The config's model with ``checkpoint`` loaded as ``load_from`` loads
-    it; every encoder weight must come from the checkpoint."""
+    it; every encoder weight must come from the checkpoint. One line says
+    what was loaded; the key lists go to the log file."""
     model = MODELS.build(cfg.model)
     model.init_weights()
-    state = _load_checkpoint(checkpoint, map_location='cpu')
+    state = _load_checkpoint(checkpoint, map_location='cpu', logger=logger)
     state = state.get('state_dict', state)
     # load_from (below too) strips a DataParallel 'module.' prefix
-    found = {re.sub(r'^module\.', '', key) for key in state}
+    state = {re.sub(r'^module\.', '', key): value
+             for key, value in state.items()}
+    report = compare_state(
+        {key: tuple(value.shape) for key, value in
+         model.state_dict().items()},
+        {key: tuple(getattr(value, 'shape', ())) for key, value in
+         state.items()})
     wanted = {f'backbone.{key}'
               for key, _ in model.backbone.named_parameters()}
-    missing = sorted(wanted - found)
+    missing = sorted(wanted - set(state))
     if missing:
         raise ValueError(
             f'{checkpoint} lacks {len(missing)} of the encoder\'s weights '
             f'(first: {missing[:3]}): is it a smile_mm or mmaction2 '
             'checkpoint of this architecture? (the authors\' files: '
             'tools/convert_checkpoint.py)')
-    _load_checkpoint_to_model(model, state, strict=False)
+    _load_checkpoint_to_model(model, state, strict=False, logger=logger)
+    logger.info(load_summary(report, checkpoint))
     return model
 
 
-def _cache(name, folder, encode, dataset_cfg, wanted, flip, args):
+def read_label_map(path: str, num_classes: int) -> List[str]:
+    """Class names, one per line as in mmaction2's label maps (line ``i``
+    names class ``i``)."""
+    if not osp.isfile(path):
+        raise ValueError(f'label map {path} does not exist')
+    with open(path, encoding='utf-8') as file:
+        names = [line.strip() for line in file if line.strip()]
+    if len(names) != num_classes:
+        raise ValueError(
+            f'label map {path} names {len(names)} classes but the head has '
+            f'{num_classes}: give one name per line, class 0 first')
+    return names
+
+
+def _cache(name, folder, encode, dataset, wanted, flip, args):
     loaded = load_cache(folder, wanted)
     if loaded is not None:
         print(f'{name} features: reused {folder} '
               f'({loaded[0].shape[0]} videos x {loaded[0].shape[1]} views)')
         return loaded, 0.0
-    dataset = DATASETS.build(dataset_cfg)
     start = time.perf_counter()
     with tqdm(total=len(dataset), desc=f'{name} features', unit='video',
               file=sys.stdout) as bar:
@@ -249,7 +275,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument('--extract-batch', type=int, default=8,
                         help='videos per encoder call')
     parser.add_argument('--workers', type=int, default=4,
-                        help='data-loading processes for extraction')
+                        help='data-loading processes for extraction (at '
+                        'most the cores of this process)')
+    parser.add_argument('--label-map', help="mmaction2's label map (a class "
+                        'name per line) for the confusion matrices')
     parser.add_argument('--device', default='cuda' if
                         torch.cuda.is_available() else 'cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -264,7 +293,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    cfg = resolve_references(cfg)  # '${size}' and the like
+    try:
+        cfg = resolve_references(cfg)  # '${size}' and the like
+    except ConfigSettingError as error:
+        parser.error(str(error))
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     work_dir = args.work_dir or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0] + '_cached')
@@ -273,8 +305,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     split = f'{args.split}_dataloader'
     if cfg.get(split) is None:
         parser.error(f'{args.config} has no {split}')
+    args.workers = workers_within_cores(args.workers)
+    # the weight-initialisation dump and key lists go to this file only
+    log_file = osp.join(work_dir, 'probe_features.log')
+    logger = MMLogger.get_instance(f'probe_features_{time.time_ns()}',
+                                   log_file=log_file)
+    quiet_console(logger)
+    logger.info(f'The weight initialisation and the keys of the checkpoint '
+                f'are in the log file {log_file}')
 
-    model = load_model(cfg, args.checkpoint)
+    try:
+        model = load_model(cfg, args.checkpoint, logger)
+        names = (read_label_map(args.label_map, model.cls_head.num_classes)
+                 if args.label_map else None)
+    except ValueError as error:
+        parser.error(str(error))
     encode = Encoder(model, args.device)
     digest = file_digest(args.checkpoint)
     flip = flips_in_training(cfg, args.config)
@@ -284,12 +329,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                    data_preprocessor=_plain(cfg.model.data_preprocessor))
     train_cfg = train_views_dataset(cfg, args.train_clips, args.config)
     test_cfg = cfg[split].dataset
+    try:  # a list with a bad line stops the tool before any extraction
+        train_set, test_set = (DATASETS.build(train_cfg),
+                               DATASETS.build(test_cfg))
+    except AnnotationError as error:
+        parser.error(str(error))
     (train_x, train_y, train_m), train_s = _cache(
-        'train', osp.join(work_dir, 'features', 'train'), encode, train_cfg,
+        'train', osp.join(work_dir, 'features', 'train'), encode, train_set,
         dict(made_by, **_data_record(train_cfg), flip=flip), flip, args)
     (test_x, test_y, test_m), test_s = _cache(
         args.split, osp.join(work_dir, 'features', args.split), encode,
-        test_cfg, dict(made_by, **_data_record(test_cfg), flip=False), False,
+        test_set, dict(made_by, **_data_record(test_cfg), flip=False), False,
         args)
     train_x, train_y = _readable(train_x, train_y, train_m, 'train')
     test_x, test_y = _readable(test_x, test_y, test_m, args.split)
@@ -368,7 +418,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                     lambda file, scores=scores: np.save(file, scores))
         save_confusion_matrix(scores, test_y,
                               osp.join(work_dir, f'confusion_{name}.png'),
-                              f'{name}: top-1 {results[name]["top1"]:.1f} %')
+                              f'{name}: top-1 {results[name]["top1"]:.1f} %',
+                              class_names=names)
     write_whole(osp.join(work_dir, 'results.json'), lambda file: file.write(
         json.dumps(results, indent=1).encode()))
     checkpoint = dict(

@@ -22,7 +22,9 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 
 from smile_mm.apis.inference import encoder_size
-from smile_mm.engine import build_runner, shutdown_distributed
+from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.engine import (ConfigSettingError, build_runner,
+                             shutdown_distributed)
 from smile_mm.fileio import authors_globals, safe_load
 from smile_mm.models.utils.checkpoint_conversion import strip_prefix, unwrap
 
@@ -126,8 +128,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             args.arch)
     results = {}
     for task in args.tasks:
-        results[task] = run_task(task, args.checkpoint, args.work_dir,
-                                 args.cfg_options, args.launcher, arch)
+        try:
+            results[task] = run_task(task, args.checkpoint, args.work_dir,
+                                     args.cfg_options, args.launcher, arch)
+        except (ConfigSettingError, AnnotationError) as error:
+            parser.error(f'{task}: {error}')
     report = table(results)
     with open(osp.join(args.work_dir, 'severe.md'), 'w') as file:
         file.write(report + '\n')

@@ -15,7 +15,9 @@ from typing import List, Optional
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 
-from smile_mm.engine import build_runner, shutdown_distributed
+from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.engine import (ConfigSettingError, build_runner,
+                             shutdown_distributed)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -38,8 +40,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint} does not '
-                                'exist')
+        print(f'test.py: error: checkpoint {args.checkpoint} does not exist',
+              file=sys.stderr)
+        return 2
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
@@ -59,8 +62,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, list)
                               else [evaluator]) + [dump]
-    runner = build_runner(cfg)
-    runner.test()
+    try:
+        runner = build_runner(cfg)
+        runner.test()
+    except (ConfigSettingError, AnnotationError) as error:
+        print(f'test.py: error: {error}', file=sys.stderr)
+        return 2
     del runner
     shutdown_distributed()
     return 0

@@ -16,7 +16,9 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 import torch
 from mmengine.config import Config, DictAction
 
-from smile_mm.engine import build_runner, shutdown_distributed
+from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.engine import (ConfigSettingError, build_runner,
+                             shutdown_distributed)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -105,13 +107,31 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def missing_checkpoint(cfg: Config) -> Optional[str]:
+    """What to say when the checkpoint to load or resume from is a local
+    path that does not exist (mmengine would end in a traceback)."""
+    path = cfg.get('load_from')
+    if not path or '://' in str(path) or osp.isfile(path):
+        return None
+    how = '--resume' if cfg.get('resume') else 'load_from'
+    return f'checkpoint {path} ({how}) does not exist'
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     cfg = build_config(args)
+    problem = missing_checkpoint(cfg)
+    if problem:
+        print(f'train.py: error: {problem}', file=sys.stderr)
+        return 2
     # runner_type: smile_mm's configs' SMILERunner, or mmengine's
     # FlexibleRunner (FSDP, DeepSpeed)
-    runner = build_runner(cfg)
-    runner.train()
+    try:
+        runner = build_runner(cfg)
+        runner.train()  # datasets read their lists before the first step
+    except (ConfigSettingError, AnnotationError) as error:
+        print(f'train.py: error: {error}', file=sys.stderr)
+        return 2
     del runner
     shutdown_distributed()
     return 0

@@ -9,7 +9,7 @@ frames every 4, short side resized to 224, 224 px centre crop.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ContextManager, List, Sequence, Union
+from typing import ContextManager, List, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -30,18 +30,24 @@ FEATURES_CONFIG = str(Path(__file__).resolve().parents[2] / 'configs' /
                       'smile' / 'features' / 'smile_vit_16x4x1_centre-clip.py')
 
 
-def encoder_size(backbone: dict) -> dict:
-    """The width, depth and heads of the encoder whose weights (without the
-    ``backbone.`` prefix) are ``backbone``: a VideoMAE size by name when
-    width and depth are one's, else the width, the depth and heads of 64
-    channels (the head width of every VideoMAE size)."""
+def width_and_depth(backbone: dict) -> Tuple[int, int]:
+    """(channels, blocks) of the encoder whose weights (without the
+    ``backbone.`` prefix) are ``backbone``."""
     projection = backbone.get('patch_embed.projection.weight')
     if projection is None:
         raise ValueError('the checkpoint has no patch_embed.projection '
                          'weights: is it a ViT video encoder?')
-    width = int(projection.shape[0])
-    depth = len({key.split('.')[1] for key in backbone
-                 if key.startswith('blocks.')})
+    return (int(projection.shape[0]),
+            len({key.split('.')[1] for key in backbone
+                 if key.startswith('blocks.')}))
+
+
+def encoder_size(backbone: dict) -> dict:
+    """The width, depth and heads of the encoder whose weights are
+    ``backbone``: a VideoMAE size by name when width and depth are one's,
+    else the width, the depth and heads of 64 channels (the head width of
+    every VideoMAE size)."""
+    width, depth = width_and_depth(backbone)
     for name, size in ARCHS.items():
         if (size['embed_dims'], size['depth']) == (width, depth):
             return dict(arch=name)
@@ -77,6 +83,14 @@ def load_encoder(checkpoint: str, arch: str = 'auto', img_size: int = 224,
                                      num_frames=num_frames,
                                      out_type=out_type, frozen=True,
                                      **size, **kwargs)
+    held = width_and_depth(backbone)
+    if held != (encoder.embed_dims, encoder.depth):
+        raise ValueError(
+            f'{checkpoint} holds an encoder {held[0]} wide with {held[1]} '
+            f'blocks, but arch={arch!r} builds one {encoder.embed_dims} '
+            f'wide with {encoder.depth}: leave the arch at \'auto\' '
+            '(--arch auto, the default), which reads the size from the '
+            'checkpoint')
     encoder.load_state_dict(backbone, strict=True)
     return encoder.to(device)
 

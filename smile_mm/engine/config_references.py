@@ -24,6 +24,14 @@ that names it. Before that, a smile_mm config is checked for top-level
 entries that would reach nothing (:mod:`smile_mm.engine.config_settings`);
 the resolved config no longer holds the settings, which now stand where
 they are read.
+
+OmegaConf resolves ``${...}`` too, but it is not used here: its containers
+hold primitives and lists, while mmengine's configs hold tuples (which
+mmaction2's transforms check for) and the runner's arguments may be built
+objects; it computes nothing without an evaluating resolver; and its struct
+mode refuses keys that do not exist, while a setting that exists but that
+nothing reads is what silently trains a wrong model. Resolving within
+mmengine's own Config keeps every value as mmengine parsed it.
 """
 from __future__ import annotations
 

@@ -26,6 +26,9 @@ FILE_ONLY = (
     'paramwise_options -- ',         # mmengine's default constructor
     '"FileClient" will be deprecated',  # mmaction2's DecordInit and others
     '"HardDiskBackend" is the alias of "LocalBackend"',
+    'The model and loaded state dict do not match exactly',  # key lists
+    'Load checkpoint from ',         # said by SMILERunner's one line
+    'Loads checkpoint by ',          # mmengine's loader: the same
 )
 
 

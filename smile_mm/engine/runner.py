@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import inspect
 import os.path as osp
-from typing import Any, Optional
+import re
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 from mmengine.config import Config
 from mmengine.dist import master_only
 from mmengine.logging import MMLogger
+from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from mmengine.runner.checkpoint import (_load_checkpoint,
+                                        _load_checkpoint_to_model)
 
+from .checkpoint_report import compare_state, load_summary, matters
 from .config_references import resolve_references, resolve_value
 from .console_log import log_files, quiet_console
+from .loader_workers import workers_within_cores
 
 
 @RUNNERS.register_module()
@@ -31,8 +37,15 @@ class SMILERunner(Runner):
       references, so ``--cfg-options size=112`` on that copy reaches every
       part as it does on the original;
     * the console leaves out what only the log file needs (environment,
-      config, hook order, parameter groups; see
-      :mod:`smile_mm.engine.console_log`) and names the log file instead.
+      config, hook order, parameter groups, the key lists of a checkpoint
+      that does not fit exactly; see :mod:`smile_mm.engine.console_log`)
+      and names the log file instead; a checkpoint's load is one line
+      (:mod:`smile_mm.engine.checkpoint_report`);
+    * ``--resume`` from a checkpoint of another model is an error that
+      names the tensor, both shapes and ``load_from`` as the way to start a
+      new run from those weights;
+    * data loaders get no more workers than the process has cores
+      (:mod:`smile_mm.engine.loader_workers`).
 
     Args:
         *args: Arguments of :class:`~mmengine.runner.Runner`.
@@ -69,6 +82,65 @@ class SMILERunner(Runner):
                if files else '')
             + (f'; the config as run: {config}' if config else ''))
         return logger
+
+    @staticmethod
+    def build_dataloader(dataloader: Any, seed: Optional[int] = None,
+                         diff_rank_seed: bool = False) -> Any:
+        """mmengine's data loader, with ``num_workers`` capped at the cores
+        of the process."""
+        if isinstance(dataloader, dict) and dataloader.get('num_workers'):
+            dataloader = dict(dataloader, num_workers=workers_within_cores(
+                dataloader['num_workers']))
+        return Runner.build_dataloader(dataloader, seed, diff_rank_seed)
+
+    def resume(self, filename: str, *args: Any, **kwargs: Any) -> None:
+        """mmengine's resume, refused for a checkpoint of another model."""
+        self._resuming = True
+        try:
+            super().resume(filename, *args, **kwargs)
+        finally:
+            self._resuming = False
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False,
+                        revise_keys: List[Tuple[str, str]] = [
+                            (r'^module.', '')]) -> dict:  # noqa: B006
+        """mmengine's :meth:`~mmengine.runner.Runner.load_checkpoint`, with
+        one line on the console for what was loaded (the key lists go to
+        the log file), and an error before anything is loaded when
+        ``--resume`` meets a checkpoint of another model."""
+        checkpoint = _load_checkpoint(filename, map_location=map_location,
+                                      logger=self.logger)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        state = checkpoint.get('state_dict', checkpoint)
+        for pattern, replacement in revise_keys:
+            state = {re.sub(pattern, replacement, key): value
+                     for key, value in state.items()}
+        report = compare_state(
+            {key: tuple(value.shape)
+             for key, value in model.state_dict().items()},
+            {key: tuple(getattr(value, 'shape', ()))
+             for key, value in state.items()})
+        if getattr(self, '_resuming', False) and (
+                matters(report) or report.new or report.left_out):
+            raise ValueError(
+                f'--resume needs the model of the run that wrote {filename}, '
+                'but this one differs: '
+                + (matters(report) or 'parts differ ('
+                   + ', '.join([*report.new, *report.left_out]) + ')')
+                + f'. To start a new run from these weights, set '
+                f'load_from={filename} without --resume (tools/train.py '
+                f'--cfg-options load_from={filename}).')
+        checkpoint = _load_checkpoint_to_model(
+            model, checkpoint, strict, logger=self.logger,
+            revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(load_summary(report, filename))
+        return checkpoint
 
     @master_only
     def dump_config(self) -> None:

@@ -31,10 +31,13 @@ def save_confusion_matrix(scores: np.ndarray, labels: np.ndarray, path: str,
                           class_names: Optional[Sequence[str]] = None
                           ) -> np.ndarray:
     """Write a PNG of the row-normalised confusion matrix (true classes in
-    rows, predicted in columns); returns the [K, K] count matrix."""
+    rows, predicted in columns), its ticks on whole classes, named by
+    ``class_names`` (up to 60 classes) when given; returns the [K, K] count
+    matrix."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     num_classes = np.asarray(scores).shape[1]
     predictions = np.asarray(scores).argmax(1)
@@ -51,9 +54,17 @@ def save_confusion_matrix(scores: np.ndarray, labels: np.ndarray, path: str,
     axes.set_xlabel('predicted class')
     axes.set_ylabel('true class')
     axes.set_title(title)
-    if class_names is not None and num_classes <= 60:
-        axes.set_xticks(range(num_classes), class_names, rotation=90)
-        axes.set_yticks(range(num_classes), class_names)
+    if class_names is not None and len(class_names) != num_classes:
+        raise ValueError(f'{len(class_names)} class names for '
+                         f'{num_classes} classes')
+    if num_classes <= 60:
+        names = (list(class_names) if class_names is not None else
+                 [str(index) for index in range(num_classes)])
+        axes.set_xticks(range(num_classes), names, rotation=90)
+        axes.set_yticks(range(num_classes), names)
+    else:
+        for axis in (axes.xaxis, axes.yaxis):
+            axis.set_major_locator(MaxNLocator(integer=True))
     if num_classes <= 20:
         for row in range(num_classes):
             for col in range(num_classes):

@@ -41,3 +41,39 @@ def test_confusion_png_covers_absent_classes(tmp_path):
     assert counts[0, 0] == 1 and counts[3, 0] == 1 and counts[3, 3] == 1
     assert counts.sum() == 3
     assert (tmp_path / 'c.png').stat().st_size > 1000
+
+
+def _ticks_as_saved(monkeypatch, *args, **kwargs):
+    """The tick labels of the matrix as it is written."""
+    from matplotlib.figure import Figure
+    seen = {}
+    save = Figure.savefig
+
+    def savefig(figure, *a, **k):
+        axes = figure.axes[0]
+        seen['x'] = [t.get_text() for t in axes.get_xticklabels()]
+        seen['y'] = [t.get_text() for t in axes.get_yticklabels()]
+        seen['x_at'] = list(axes.get_xticks())
+        return save(figure, *a, **k)
+
+    monkeypatch.setattr(Figure, 'savefig', savefig)
+    save_confusion_matrix(*args, **kwargs)
+    return seen
+
+
+def test_ticks_are_whole_classes_named_by_the_label_map(tmp_path,
+                                                        monkeypatch):
+    scores, labels = np.eye(3)[[0, 1, 2]], np.array([0, 1, 2])
+    plain = _ticks_as_saved(monkeypatch, scores, labels,
+                            str(tmp_path / 'a.png'))
+    assert plain['x'] == plain['y'] == ['0', '1', '2']
+    named = _ticks_as_saved(monkeypatch, scores, labels,
+                            str(tmp_path / 'b.png'),
+                            class_names=['run', 'jump', 'swim'])
+    assert named['x'] == named['y'] == ['run', 'jump', 'swim']
+    many = _ticks_as_saved(monkeypatch, np.eye(80)[:3], np.arange(3),
+                           str(tmp_path / 'c.png'))
+    assert all(float(at).is_integer() for at in many['x_at'])
+    with pytest.raises(ValueError, match='2 class names for 3 classes'):
+        save_confusion_matrix(scores, labels, str(tmp_path / 'd.png'),
+                              class_names=['a', 'b'])

@@ -144,11 +144,48 @@ def test_helpers():
     assert square[:, 10].mean() > 100  # the centre column stays centred
 
 
-def test_checkpoint_without_backbone_is_an_error(tmp_path, videos):
+def _error_line(capsys, argv):
+    """The tool's one error line (argparse: usage, then the error)."""
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert 'Traceback' not in ''.join(lines)
+    return lines[-1]
+
+
+def test_checkpoint_without_backbone_is_an_error(tmp_path, videos, capsys):
     path = tmp_path / 'odd.pth'
     torch.save({'state_dict': {'neck.x': torch.ones(1)}}, path)
-    with pytest.raises(ValueError, match='no backbone'):
-        main([str(path), videos, str(tmp_path / 'o'), '--arch', 'tiny'])
+    line = _error_line(capsys, [str(path), videos, str(tmp_path / 'o'),
+                                '--arch', 'tiny'])
+    assert 'has no backbone.* weights' in line
+    assert 'tools/convert_checkpoint.py' in line
+
+
+def test_a_missing_checkpoint_is_one_line(tmp_path, videos, capsys):
+    missing = str(tmp_path / 'nowhere.pth')
+    line = _error_line(capsys, [missing, videos, str(tmp_path / 'o')])
+    assert line.endswith(f'error: checkpoint {missing} does not exist')
+
+
+def test_an_arch_that_does_not_fit_names_the_checkpoints_size(
+        tmp_path, videos, capsys, monkeypatch):
+    """A 32-wide, 1-block checkpoint read with --arch small (384 wide, 12
+    blocks, the real size: no test patch here)."""
+    import smile_mm.apis.inference as inference
+    monkeypatch.setattr(inference, 'SMILEVisionTransformer',
+                        inference.SMILEVisionTransformer.func)  # unpatched
+    torch.manual_seed(0)
+    encoder = MaskedVideoViT('small', img_size=32, num_frames=16, **VIT)
+    path = tmp_path / 'narrow.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
+                               encoder.state_dict().items()}}, path)
+    line = _error_line(capsys, [str(path), videos, str(tmp_path / 'o'),
+                                '--arch', 'small', '--size', '32'])
+    assert 'holds an encoder 32 wide with 1 blocks' in line
+    assert "arch='small' builds one 384 wide with 12" in line
+    assert "--arch auto, the default" in line
 
 
 def test_checkpoint_of_another_clip_size(tmp_path, videos, capsys):

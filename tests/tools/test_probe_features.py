@@ -117,9 +117,22 @@ def _run(setup, work, *extra, flip=0.5, config=None):
                                 '--workers', '0', *extra])
 
 
-def test_cached_probe_equals_mmaction_test_of_its_checkpoint(setup):
+def test_cached_probe_equals_mmaction_test_of_its_checkpoint(setup,
+                                                             capsys):
     work = setup['root'] / 'work'
+    capsys.readouterr()
     assert _run(setup, work) == 0
+    # the console: one line for the load, the initialisation in the log
+    console = capsys.readouterr().out
+    assert 'Initialized by' not in console
+    assert 'Name of parameter' not in console
+    assert 'Loads checkpoint by' not in console
+    loaded = [line for line in console.splitlines() if 'Loaded ' in line]
+    assert len(loaded) == 1 and loaded[0].endswith(
+        'nothing else differs')
+    with open(work / 'probe_features.log') as file:
+        assert 'Name of parameter - Initialization information' in \
+            file.read()
     with open(work / 'results.json') as file:
         results = json.load(file)
     # 4 train clips x 2 flips; the test pipeline's 2 clips x 3 crops
@@ -239,14 +252,38 @@ def test_unreadable_videos_are_left_out_and_listed(setup, capsys):
     assert torch.isfinite(state['state_dict']['cls_head.fc_cls.weight']).all()
 
 
-def test_class_count_mismatch_names_the_setting(setup):
-    with pytest.raises(ValueError, match='num_classes'):
-        _run(setup, setup['root'] / 'work', '--cfg-options',
-             'model.cls_head.num_classes=2')
+def _error(setup, capsys, *extra):
+    """The tool's error line, before any feature is extracted."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        _run(setup, setup['root'] / 'work', *extra)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert 'Traceback' not in err
+    assert not (setup['root'] / 'work' / 'features').exists()
+    return err.strip().splitlines()[-1]
 
 
-def test_a_checkpoint_without_the_encoder_is_refused(setup):
+def test_a_label_beyond_the_class_count_names_the_list_line(setup, capsys):
+    line = _error(setup, capsys, '--cfg-options', 'num_classes=2')
+    train = setup['root'] / 'train.txt'
+    assert line.endswith(f"{train}:9: a label is outside [0, 2) "
+                         "(num_classes=2) in 'train_2_0.mp4 2'")
+
+
+def test_a_checkpoint_without_the_encoder_is_refused(setup, capsys):
     torch.save({'state_dict': {'cls_head.fc_cls.weight': torch.zeros(3, 32)}},
                setup['checkpoint'])
-    with pytest.raises(ValueError, match='lacks'):
-        _run(setup, setup['root'] / 'work')
+    assert 'lacks' in _error(setup, capsys)
+
+
+def test_class_names_come_from_a_label_map(setup, capsys):
+    names = setup['root'] / 'label_map.txt'
+    names.write_text('red\ngreen\n')
+    line = _error(setup, capsys, '--label-map', str(names))
+    assert line.endswith(f'label map {names} names 2 classes but the head '
+                         'has 3: give one name per line, class 0 first')
+    names.write_text('red\ngreen\nblue\n')
+    work = setup['root'] / 'work'
+    assert _run(setup, work, '--label-map', str(names)) == 0
+    assert osp.isfile(work / 'confusion_linear.png')

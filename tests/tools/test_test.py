@@ -80,10 +80,12 @@ def test_evaluates_and_dumps(setup, tmp_path):
     assert scores.shape == (3, )
 
 
-def test_bad_inputs(setup, tmp_path):
+def test_bad_inputs(setup, tmp_path, capsys):
     config, checkpoint = setup
-    with pytest.raises(FileNotFoundError, match='nope.pth'):
-        main([config, str(tmp_path / 'nope.pth')])
+    missing = str(tmp_path / 'nope.pth')
+    assert main([config, missing]) == 2
+    assert capsys.readouterr().err == (
+        f'test.py: error: checkpoint {missing} does not exist\n')
     with pytest.raises(ValueError, match='.pkl'):
         main([config, checkpoint, '--dump', str(tmp_path / 'p.json')])
     pretrain = osp.join(osp.dirname(osp.dirname(osp.dirname(

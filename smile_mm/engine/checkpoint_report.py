@@ -1,0 +1,115 @@
+"""What loading a checkpoint into a model loads, leaves out and lacks.
+
+mmengine lists every unexpected and missing key when a checkpoint does not
+fit a model exactly, which is the normal case when a pretraining checkpoint
+(encoder, decoder) starts a recognizer (encoder, new head): hundreds of
+names, among which the one that matters (a tensor of the wrong shape, a
+block the checkpoint lacks) is hard to find. :func:`compare_state` sorts
+them into parts: a part of the checkpoint that the model does not have at
+all (the decoder) is left out as expected, a part of the model that the
+checkpoint has nothing of (a new head) starts fresh as expected, and what
+is left (a tensor missing from a part the checkpoint does have, a shape that
+differs) matters. :func:`load_summary` says it in one line.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
+
+Shape = Tuple[int, ...]
+
+
+class LoadReport(NamedTuple):
+    """How a checkpoint's tensors meet a model's."""
+    loaded: int  # tensors of the model the checkpoint gives, same shape
+    total: int  # tensors of the model
+    left_out: Dict[str, int]  # checkpoint parts the model lacks: count
+    new: Dict[str, int]  # model parts the checkpoint lacks: count
+    missing: List[str]  # model tensors of parts the checkpoint does have
+    mismatched: List[Tuple[str, Shape, Shape]]  # name, checkpoint, model
+
+
+def _part(key: str, other: Sequence[str]) -> str:
+    """The shortest leading part of ``key`` that no name of ``other``
+    starts with (``neck`` for a decoder weight a recognizer lacks)."""
+    parts = key.split('.')
+    for depth in range(1, len(parts) + 1):
+        prefix = '.'.join(parts[:depth])
+        if not any(name == prefix or name.startswith(prefix + '.')
+                   for name in other):
+            return prefix
+    return key
+
+
+def compare_state(model: Mapping[str, Shape],
+                  checkpoint: Mapping[str, Shape]) -> LoadReport:
+    """Sort the tensors of a model and of a checkpoint (name: shape).
+
+    Args:
+        model: The model's state dict shapes.
+        checkpoint: The checkpoint's, with the prefixes the loader strips
+            already stripped.
+
+    Returns:
+        LoadReport: the counts and names, parts sorted by name.
+    """
+    both = [key for key in model if key in checkpoint]
+    mismatched = [(key, tuple(checkpoint[key]), tuple(model[key]))
+                  for key in both
+                  if tuple(checkpoint[key]) != tuple(model[key])]
+    absent = [key for key in model if key not in checkpoint]
+    extra = [key for key in checkpoint if key not in model]
+    new: Counter = Counter()
+    missing = []
+    for key in absent:
+        part = _part(key, list(checkpoint))
+        if part == key and '.' in key:  # its module is in the checkpoint
+            missing.append(key)
+        else:
+            new[part] += 1
+    left_out = Counter(_part(key, list(model)) for key in extra)
+    return LoadReport(
+        loaded=len(both) - len(mismatched), total=len(model),
+        left_out=dict(sorted(left_out.items())), new=dict(sorted(new.items())),
+        missing=sorted(missing), mismatched=mismatched)
+
+
+def _parts(counts: Mapping[str, int]) -> str:
+    return ', '.join(f'{part} ({count})' for part, count in counts.items())
+
+
+def _names(names: Sequence[str], most: int = 3) -> str:
+    shown = ', '.join(names[:most])
+    return shown + (f' and {len(names) - most} more' if len(names) > most
+                    else '')
+
+
+def load_summary(report: LoadReport, filename: str) -> str:
+    """One line: what was loaded, what was left out or starts fresh as
+    expected, and what is missing or of another shape."""
+    line = (f'Loaded {filename}: {report.loaded} of the model\'s '
+            f'{report.total} tensors')
+    if report.left_out:
+        line += ('; left out, parts this model does not have: '
+                 + _parts(report.left_out))
+    if report.new:
+        line += '; new, initialised here: ' + _parts(report.new)
+    problems = matters(report)
+    line += '; ' + ('what matters: ' + problems if problems else
+                    'nothing else differs')
+    return line
+
+
+def matters(report: LoadReport) -> str:
+    """The tensors that are missing from parts the checkpoint has, or of
+    another shape; empty when there are none."""
+    problems = []
+    if report.mismatched:
+        problems.append(f'{len(report.mismatched)} of another shape ('
+                        + _names([f'{key} {ckpt} in the checkpoint, {own} '
+                                  'here' for key, ckpt, own in
+                                  report.mismatched]) + ')')
+    if report.missing:
+        problems.append(f'{len(report.missing)} missing ('
+                        + _names(report.missing) + ')')
+    return ', '.join(problems)
