@@ -22,11 +22,13 @@ import numpy as np
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
 from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.datasets.loading_guard import UnreadableSample
 from smile_mm.engine import ConfigSettingError, resolve_references
+from smile_mm.engine.console_log import quiet_console
 from smile_mm.datasets.pipeline_order import transform_name
 
 STOP_AT = ('FormatShape', 'PackActionInputs')
@@ -122,12 +124,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ConfigSettingError as error:
         parser.error(str(error))
     init_default_scope(cfg.get('default_scope', 'mmaction'))
+    # mmaction2's decoders warn about mmengine's FileClient at every build
+    quiet_console(MMLogger.get_current_instance())
     try:
         dataset = DATASETS.build(cfg.train_dataloader.dataset)
     except (AnnotationError, FileNotFoundError) as error:
         parser.error(f'{error}; point the config at your videos with '
                      '--cfg-options data_root=FOLDER ann_file_train=LIST '
-                     '(README, "Data settings")')
+                     '(README, "Settings: written once, checked")')
     tubelet, patch = 2, 16
     for transform in dataset.pipeline.transforms:
         if transform_name(transform) == 'TubeTrajectoryMaskGenerator':

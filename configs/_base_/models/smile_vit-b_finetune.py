@@ -1,9 +1,8 @@
 # A SMILE ViT-B fine-tuned in mmaction2's Recognizer3D (paper Table 17):
 # stochastic depth 0.1, mean pooling through a fresh fc_norm, label smoothing
 # 0.1, mixup 0.8 and cutmix 1.0. The encoder is built for the clips of the
-# config (clip_len, size) and the head for its num_classes; the blending takes
-# the class count from the head, so `--cfg-options model.cls_head.num_classes=2`
-# reaches it too.
+# config (clip_len, size) and the head for its num_classes; the blending and
+# the datasets' label checks take the class count from the head.
 # Start from a SMILE checkpoint: --cfg-options load_from=work_dirs/.../epoch_300.pth
 # (the authors' checkpoints after tools/convert_checkpoint.py --to mmaction).
 model = dict(

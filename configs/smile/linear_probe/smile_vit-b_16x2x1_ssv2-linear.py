@@ -1,7 +1,7 @@
 # Linear probing of a frozen SMILE ViT-B on ssv2 (Table 16: 50 epochs, no flip).
 # --cfg-options load_from=<SMILE pretraining checkpoint>
 # Your own data: set num_classes, data_root, ann_file_train, ann_file_val
-# (and size, clip_len, frame_interval) in a child config or with
+# (and size, clip_len) in a child config or with
 # --cfg-options; each reaches every part that uses it.
 # tools/probe_features.py runs this config on features cached once.
 _base_ = [
