@@ -39,7 +39,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner.checkpoint import save_checkpoint  # noqa: E402
 
-from smile_mm.engine import build_runner  # noqa: E402
+from smile_mm.engine import build_runner, resolve_references  # noqa: E402
 
 from benchmarks.results_table import record  # noqa: E402
 from tools import probe_features  # noqa: E402
@@ -49,42 +49,43 @@ SHIPPED = osp.join(ROOT, 'configs', 'smile', 'linear_probe',
                    'smile_vit-b_16x4x1_ucf101-linear.py')
 CONFIG = '''
 _base_ = [{base!r}]
+num_classes = 4
+size, clip_len, frame_interval = 64, 8, 2
+data_root = {videos!r}
+ann_file_train = {train!r}
+ann_file_val = {test!r}
 model = dict(
-    backbone=dict(arch='small', img_size=64, num_frames=8, embed_dims=192,
-                  depth=6, num_heads=3),
-    cls_head=dict(num_classes=4, in_channels=192))
-train_pipeline = [
+    backbone=dict(arch='small', embed_dims=192, depth=6, num_heads=3),
+    cls_head=dict(in_channels=192))
+__val_pipeline = [
     dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=1),
+    dict(type='SampleFrames', clip_len='${{clip_len}}',
+         frame_interval='${{frame_interval}}', num_clips=1, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, '${{size}}')),
+    dict(type='CenterCrop', crop_size='${{size}}'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+__loader = dict(num_workers={workers}, persistent_workers={persistent})
+train_dataloader = dict(batch_size=16, **__loader, dataset=dict(pipeline=[
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len='${{clip_len}}',
+         frame_interval='${{frame_interval}}', num_clips=1),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 72)),
     dict(type='RandomResizedCrop'),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='Resize', scale=('${{size}}', '${{size}}'), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
-]
-val_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=8, frame_interval=2, num_clips=1,
-         test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 64)),
-    dict(type='CenterCrop', crop_size=64),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs'),
-]
+]))
+val_dataloader = dict(batch_size=16, **__loader,
+                      dataset=dict(pipeline=__val_pipeline))
 # three clips per test video
-test_pipeline = [dict(step, num_clips=3) if step['type'] == 'SampleFrames'
-                 else step for step in val_pipeline]
-data = dict(data_prefix=dict(video={videos!r}))
-loader = dict(num_workers={workers}, persistent_workers={persistent})
-train_dataloader = dict(batch_size=16, **loader, dataset=dict(
-    ann_file={train!r}, pipeline=train_pipeline, **data))
-val_dataloader = dict(batch_size=16, **loader, dataset=dict(
-    ann_file={test!r}, pipeline=val_pipeline, **data))
-test_dataloader = dict(batch_size=8, **loader, dataset=dict(
-    ann_file={test!r}, pipeline=test_pipeline, **data))
+test_dataloader = dict(batch_size=8, **__loader, dataset=dict(pipeline=[
+    dict(step, num_clips=3) if step['type'] == 'SampleFrames' else step
+    for step in __val_pipeline]))
 train_cfg = dict(max_epochs={epochs}, val_interval={epochs_plus})
 param_scheduler = [dict(type='CosineAnnealingLR', T_max={epochs},
                         eta_min=1e-6, by_epoch=True, begin=0, end={epochs},
@@ -156,7 +157,7 @@ def main() -> int:
         from mmaction.registry import MODELS
         init_default_scope('mmaction')
         torch.manual_seed(0)
-        model = MODELS.build(Config.fromfile(config).model)
+        model = MODELS.build(resolve_references(Config.fromfile(config)).model)
         model.init_weights()
         checkpoint = osp.join(args.work_dir, 'encoder.pth')
         save_checkpoint(model.state_dict(), checkpoint)

@@ -43,6 +43,8 @@ from benchmarks.videos import DEFAULT_VIDEOS, list_videos  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
+from smile_mm.engine import resolve_references  # noqa: E402
+
 GPU_SPEEDS = (250, 500, 1000)  # training clips/s of one GPU
 
 
@@ -79,8 +81,8 @@ def main() -> int:
         return 1
     init_default_scope('mmaction')
     from mmaction.registry import DATASETS
-    cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', '_base_', 'datasets', 'pretrain_k400.py'))
+    cfg = resolve_references(Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'datasets', 'pretrain_k400.py')))
     settings = [(1, None, '1 clip'), (2, None, '2 clips'),
                 (2, args.clip_window, f'2 clips within {args.clip_window} '
                  'frames')]

@@ -60,13 +60,14 @@ def write_config(folder: str, arch: str, ann_file: str, data_root: str,
     path = osp.join(folder, f'{arch}_{teacher_dtype}.py')
     with open(path, 'w') as file:
         file.write(f"""_base_ = [{osp.join(ROOT, RECIPES[arch])!r}]
+data_root = {data_root!r}
+ann_file_train = {ann_file!r}
 train_dataloader = dict(
-    batch_size={videos}, num_workers={workers}, persistent_workers=False,
-    dataset=dict(ann_file={ann_file!r}, data_prefix=dict(video={data_root!r})))
+    batch_size={videos}, num_workers={workers}, persistent_workers=False)
 model = dict(target_generator=dict(
     pretrained=None, on_missing_weights='random', dtype={teacher_dtype!r}))
-param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False,
-                        begin=0, end=1)]
+# a constant lr: the warm-up starts at the peak, the cosine is never reached
+warmup_factor = 1.0
 optim_wrapper = dict(optimizer=dict(lr=3e-4))
 train_cfg = dict(max_epochs={epochs})
 default_hooks = dict(logger=dict(interval=1),

@@ -34,6 +34,8 @@ from benchmarks.videos import DEFAULT_VIDEOS, list_videos  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
+from smile_mm.engine import resolve_references  # noqa: E402
+
 
 def folder_bytes(folder: str) -> int:
     return sum(osp.getsize(osp.join(folder, name))
@@ -68,8 +70,8 @@ def main() -> int:
         return 1
     init_default_scope('mmaction')
     from mmaction.registry import DATASETS
-    cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', '_base_', 'datasets', 'pretrain_k400.py'))
+    cfg = resolve_references(Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'datasets', 'pretrain_k400.py')))
     hours = video_seconds(sources) / 3600
     rows = []
     with tempfile.TemporaryDirectory() as folder:

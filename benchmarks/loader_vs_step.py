@@ -39,6 +39,8 @@ from benchmarks.videos import DEFAULT_VIDEOS, list_videos  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
+from smile_mm.engine import resolve_references  # noqa: E402
+
 RECIPES = {
     'small': 'configs/smile/pretrain/smile_vit-s_16x4x1_300+300e_k400_clip.py',
     'base': 'configs/smile/pretrain/smile_vit-b_16x4x1_300+300e_k400_clip.py',
@@ -131,7 +133,8 @@ def main() -> int:
     with open(ann, 'w') as file:
         file.writelines(f'{osp.basename(videos[i % len(videos)])} 0\n'
                         for i in range(total))
-    cfg = Config.fromfile(osp.join(ROOT, RECIPES[args.arch]))
+    cfg = resolve_references(Config.fromfile(osp.join(ROOT,
+                                                    RECIPES[args.arch])))
     cfg.model.target_generator.update(pretrained=None,
                                       on_missing_weights='random',
                                       dtype='bf16')

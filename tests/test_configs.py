@@ -68,14 +68,18 @@ def test_every_config_builds_its_runner_with_every_setting_reached(
     _without_downloads(cfg)
     runner = build_runner(cfg)
     assert '${' not in runner.cfg.pretty_text
-    if (osp.join('smile', 'pretrain') in path
-            and isinstance(runner.model, torch.nn.Module)):  # not FSDP's
+    init_default_scope('mmaction')
+    if osp.join('smile', 'pretrain') in path:
         arch = runner.cfg.model.backbone.arch
         model = runner.model
-        assert model.backbone.embed_dims == {'small': 384, 'base': 768}[arch]
-        assert model.neck.embed_dims == {'small': 192, 'base': 384}[arch]
+        if not isinstance(model, torch.nn.Module):  # FSDP builds it later
+            from mmaction.registry import MODELS
+            model = MODELS.build(runner.cfg.model)
+        assert model.backbone.embed_dims == {'small': 384, 'base': 768,
+                                             'large': 1024}[arch]
+        assert model.neck.embed_dims == {'small': 192, 'base': 384,
+                                         'large': 512}[arch]
         assert model.neck.out_channels == model.target_generator.out_channels
-    init_default_scope('mmaction')
     from mmaction.registry import TRANSFORMS
     from mmengine.dataset import Compose
     from smile_mm.datasets import check_pipeline_order

@@ -94,7 +94,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         config = load_config(args.config, clip_len=args.num_frames,
                              frame_interval=args.interval, size=args.size)
-    except KeyError as error:
+    except (KeyError, ValueError) as error:  # a setting reaching nothing
         parser.error(error.args[0])
     os.makedirs(args.out_dir, exist_ok=True)
 

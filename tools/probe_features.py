@@ -68,7 +68,9 @@ from smile_mm.evaluation.feature_cache import extract_features, load_cache
 from smile_mm.evaluation.knn import weighted_knn_scores
 from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.engine import ConfigSettingError, resolve_references
-from smile_mm.engine.checkpoint_report import compare_state, load_summary
+from smile_mm.engine.checkpoint_report import (adapted_on_load,
+                                               compare_state, load_summary,
+                                               shapes)
 from smile_mm.engine.console_log import quiet_console
 from smile_mm.engine.loader_workers import workers_within_cores
 from smile_mm.fileio import file_digest, write_whole
@@ -184,11 +186,8 @@ def load_model(cfg, checkpoint: str, logger):
     # load_from (below too) strips a DataParallel 'module.' prefix
     state = {re.sub(r'^module\.', '', key): value
              for key, value in state.items()}
-    report = compare_state(
-        {key: tuple(value.shape) for key, value in
-         model.state_dict().items()},
-        {key: tuple(getattr(value, 'shape', ())) for key, value in
-         state.items()})
+    report = compare_state(shapes(model.state_dict()), shapes(state),
+                           adapted_on_load(model))
     wanted = {f'backbone.{key}'
               for key, _ in model.backbone.named_parameters()}
     missing = sorted(wanted - set(state))

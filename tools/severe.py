@@ -24,7 +24,7 @@ from mmengine.config import Config, DictAction
 from smile_mm.apis.inference import encoder_size
 from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.engine import (ConfigSettingError, build_runner,
-                             shutdown_distributed)
+                             resolve_references, shutdown_distributed)
 from smile_mm.fileio import authors_globals, safe_load
 from smile_mm.models.utils.checkpoint_conversion import strip_prefix, unwrap
 
@@ -69,16 +69,24 @@ def task_config(task: str, arch: str) -> str:
                     ARCH_PREFIX[arch] + TASKS[task][1])
 
 
-def run_task(task: str, checkpoint: str, work_dir: str,
-             options: Optional[dict], launcher: str,
-             arch: str = 'base') -> float:
-    key = TASKS[task][2]
+def task_run_config(task: str, checkpoint: str, work_dir: str,
+                    options: Optional[dict], launcher: str,
+                    arch: str = 'base') -> Config:
+    """``task``'s config with the options, resolved and checked: a setting
+    that reaches nothing there is an error before any task trains."""
     cfg = Config.fromfile(task_config(task, arch))
     cfg.launcher = launcher
     if options:
         cfg.merge_from_dict(options)
     cfg.work_dir = osp.join(work_dir, task)
     cfg.load_from = checkpoint
+    resolve_references(cfg)
+    return cfg
+
+
+def run_task(task: str, cfg: Config) -> float:
+    """Fine-tune and test ``task`` with its config; its metric."""
+    key = TASKS[task][2]
     runner = build_runner(cfg)
     runner.train()
     metrics = runner.test()
@@ -126,17 +134,26 @@ def main(argv: Optional[List[str]] = None) -> int:
         parser.error(f'{args.checkpoint} does not exist')
     arch = (checkpoint_arch(args.checkpoint) if args.arch == 'auto' else
             args.arch)
-    results = {}
-    for task in args.tasks:
+    configs = {}
+    for task in args.tasks:  # every task's settings, before any trains
         try:
-            results[task] = run_task(task, args.checkpoint, args.work_dir,
-                                     args.cfg_options, args.launcher, arch)
-        except (ConfigSettingError, AnnotationError) as error:
+            configs[task] = task_run_config(task, args.checkpoint,
+                                            args.work_dir, args.cfg_options,
+                                            args.launcher, arch)
+        except ConfigSettingError as error:
             parser.error(f'{task}: {error}')
-    report = table(results)
-    with open(osp.join(args.work_dir, 'severe.md'), 'w') as file:
-        file.write(report + '\n')
-    print(report)
+    results: Dict[str, float] = {}
+    try:
+        for task in args.tasks:
+            try:
+                results[task] = run_task(task, configs[task])
+            except AnnotationError as error:
+                parser.error(f'{task}: {error}')
+    finally:  # the tasks that finished stay in the table
+        if results:
+            with open(osp.join(args.work_dir, 'severe.md'), 'w') as file:
+                file.write(table(results) + '\n')
+    print(table(results))
     shutdown_distributed()
     return 0
 

@@ -19,6 +19,7 @@ from mmengine.config import Config, DictAction
 from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.engine import (ConfigSettingError, build_runner,
                              shutdown_distributed)
+from smile_mm.engine.checkpoint_report import CheckpointMismatchError
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -129,7 +130,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         runner = build_runner(cfg)
         runner.train()  # datasets read their lists before the first step
-    except (ConfigSettingError, AnnotationError) as error:
+    except (ConfigSettingError, AnnotationError,
+            CheckpointMismatchError) as error:
         print(f'train.py: error: {error}', file=sys.stderr)
         return 2
     del runner

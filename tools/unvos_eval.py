@@ -172,7 +172,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                      'JPEGImages/480p/<seq> and Annotations/480p/<seq>)')
     try:
         config = load_config(args.config, size=args.size)
-    except KeyError as error:
+    except (KeyError, ValueError) as error:  # a setting reaching nothing
         parser.error(error.args[0])
     sequences = args.sequences or sorted(os.listdir(image_root))
     encoder = load_encoder(args.checkpoint, args.arch, args.size,

@@ -109,6 +109,8 @@ def load_config(config: ConfigSource, **settings) -> Config:
 
     Raises:
         KeyError: ``config`` has no top-level entry of that name.
+        ConfigSettingError: a setting of a smile_mm config reaches nothing
+            (:mod:`smile_mm.engine.config_settings`).
     """
     cfg = Config.fromfile(config) if isinstance(config, (str, Path)) \
         else config

@@ -6,17 +6,27 @@ fit a model exactly, which is the normal case when a pretraining checkpoint
 names, among which the one that matters (a tensor of the wrong shape, a
 block the checkpoint lacks) is hard to find. :func:`compare_state` sorts
 them into parts: a part of the checkpoint that the model does not have at
-all (the decoder) is left out as expected, a part of the model that the
-checkpoint has nothing of (a new head) starts fresh as expected, and what
-is left (a tensor missing from a part the checkpoint does have, a shape that
-differs) matters. :func:`load_summary` says it in one line.
+all (the decoder) is left out as expected; a module of the model, or a
+direct child of one, that the checkpoint has nothing of (a new head, a new
+``fc_norm``) starts fresh as expected; what is left (a tensor missing from
+a part the checkpoint does have, such as a layer inside a block, or a shape
+that differs) matters. Entries a module adapts when it loads (a position
+table resized to the encoder's token grid: a module's ``adapted_on_load``)
+count as loaded. :func:`load_summary` says it in one line.
 """
 from __future__ import annotations
 
 from collections import Counter
-from typing import Dict, List, Mapping, NamedTuple, Sequence, Tuple
+from typing import (AbstractSet, Dict, List, Mapping, NamedTuple, Sequence,
+                    Set, Tuple)
+
+from torch import nn
 
 Shape = Tuple[int, ...]
+
+
+class CheckpointMismatchError(ValueError):
+    """A checkpoint that does not fit the model where it must."""
 
 
 class LoadReport(NamedTuple):
@@ -27,6 +37,21 @@ class LoadReport(NamedTuple):
     new: Dict[str, int]  # model parts the checkpoint lacks: count
     missing: List[str]  # model tensors of parts the checkpoint does have
     mismatched: List[Tuple[str, Shape, Shape]]  # name, checkpoint, model
+    adapted: List[str]  # entries the model adapts as it loads them
+
+
+def shapes(state: Mapping) -> Dict[str, Shape]:
+    """Name: shape of every tensor of a state dict."""
+    return {key: tuple(getattr(value, 'shape', ()))
+            for key, value in state.items()}
+
+
+def adapted_on_load(model: nn.Module) -> Set[str]:
+    """The state-dict entries that the model's modules adapt when they load
+    them (``adapted_on_load``: local names, e.g. ``('pos_embed', )``)."""
+    return {f'{name}.{key}' if name else key
+            for name, module in model.named_modules()
+            for key in getattr(module, 'adapted_on_load', ())}
 
 
 def _part(key: str, other: Sequence[str]) -> str:
@@ -42,36 +67,45 @@ def _part(key: str, other: Sequence[str]) -> str:
 
 
 def compare_state(model: Mapping[str, Shape],
-                  checkpoint: Mapping[str, Shape]) -> LoadReport:
+                  checkpoint: Mapping[str, Shape],
+                  adapted: AbstractSet[str] = frozenset()) -> LoadReport:
     """Sort the tensors of a model and of a checkpoint (name: shape).
 
     Args:
         model: The model's state dict shapes.
         checkpoint: The checkpoint's, with the prefixes the loader strips
             already stripped.
+        adapted: Entries the model adapts as it loads them
+            (:func:`adapted_on_load`); empty to compare strictly.
 
     Returns:
         LoadReport: the counts and names, parts sorted by name.
     """
     both = [key for key in model if key in checkpoint]
+    differ = [key for key in both
+              if tuple(checkpoint[key]) != tuple(model[key])]
     mismatched = [(key, tuple(checkpoint[key]), tuple(model[key]))
-                  for key in both
-                  if tuple(checkpoint[key]) != tuple(model[key])]
+                  for key in differ if key not in adapted]
     absent = [key for key in model if key not in checkpoint]
     extra = [key for key in checkpoint if key not in model]
     new: Counter = Counter()
     missing = []
     for key in absent:
+        if key in adapted:
+            continue
         part = _part(key, list(checkpoint))
-        if part == key and '.' in key:  # its module is in the checkpoint
+        # a tensor of a module the checkpoint has, or a part inside a block
+        if part == key or part.count('.') > 1:
             missing.append(key)
         else:
             new[part] += 1
     left_out = Counter(_part(key, list(model)) for key in extra)
+    changed = sorted(key for key in adapted
+                     if key in model and (key in differ or key in absent))
     return LoadReport(
         loaded=len(both) - len(mismatched), total=len(model),
         left_out=dict(sorted(left_out.items())), new=dict(sorted(new.items())),
-        missing=sorted(missing), mismatched=mismatched)
+        missing=sorted(missing), mismatched=mismatched, adapted=changed)
 
 
 def _parts(counts: Mapping[str, int]) -> str:
@@ -94,6 +128,9 @@ def load_summary(report: LoadReport, filename: str) -> str:
                  + _parts(report.left_out))
     if report.new:
         line += '; new, initialised here: ' + _parts(report.new)
+    if report.adapted:
+        line += ('; adapted to this model as they load: '
+                 + _names(report.adapted))
     problems = matters(report)
     line += '; ' + ('what matters: ' + problems if problems else
                     'nothing else differs')

@@ -86,7 +86,7 @@ def resolve_references(cfg: Config) -> Config:
     if not isinstance(cfg, Config):
         cfg = Config(dict(cfg))
     root = cfg.to_dict()
-    check_settings(root, cfg.filename)
+    check_settings(root, cfg.filename, cfg.text)
     read = settings_read(root)
     resolved = {key: resolve_value(value, root, key)
                 for key, value in root.items()}

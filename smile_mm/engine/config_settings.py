@@ -13,9 +13,17 @@ nothing reads trains a model that ignores it. A smile_mm config (one whose
 
 Anything else reaches nothing and is an error that names it, the closest
 entries the config has, and, for a setting that only unread settings refer
-to, which those are. Configs share values between files through their
-run entries (``_base_.train_dataloader.dataset.pipeline``), and keep
-helpers of one file in names that start with ``__``, which mmengine drops.
+to, which those are. A setting set to ``None`` is retired: a child config
+that replaces every part that read a setting of its base says so with
+``name = None`` (mmengine cannot remove a base's entry). Configs share values
+between files through their run entries
+(``_base_.train_dataloader.dataset.pipeline``), and keep helpers of one file
+in names that start with ``__``, which mmengine drops.
+
+The check applies to smile_mm's configs: those that import smile_mm
+(``custom_imports``) or write ``${...}`` references; mmaction2's own
+configs, with their unread helpers (``train_pipeline``, ``dataset_type``),
+pass through as they are.
 """
 from __future__ import annotations
 
@@ -40,23 +48,26 @@ def _runner_arguments() -> Set[str]:
 
 #: top-level entries read by mmengine's runners and tools (besides their
 #: arguments): mmengine's Config (custom_imports), the train tools
-#: (runner_type), Runner.wrap_model and Runner.train, mmaction2's
-#: inference_recognizer and smile_mm.apis (test_pipeline)
+#: (runner_type), Runner.wrap_model and Runner.train, mmengine's
+#: test-time augmentation (tta_*), mmaction2's inference_recognizer and
+#: smile_mm.apis (test_pipeline)
 RUN_KEYS = frozenset(_runner_arguments() | {
     'custom_imports', 'runner_type', 'model_wrapper_cfg', 'sync_bn',
     'find_unused_parameters', 'activation_checkpointing',
     'efficient_conv_bn_eval', 'init_weights_for_test_or_val',
-    'test_pipeline'})
+    'tta_model', 'tta_pipeline', 'test_pipeline'})
 
 
 def is_smile_config(entries: Mapping) -> bool:
-    """Whether the config imports smile_mm (``custom_imports``), which is
-    how smile_mm's configs and their children say that every entry must
-    reach the run."""
+    """Whether the config imports smile_mm (``custom_imports``) or writes
+    ``${...}`` references: smile_mm's configs, their children and their
+    bases, whose every entry must reach the run."""
     imports = (entries.get('custom_imports') or {}).get('imports') or []
     imports = [imports] if isinstance(imports, str) else imports
     return any(name == 'smile_mm' or name.startswith('smile_mm.')
-               for name in imports)
+               for name in imports) or any(
+                   True for value in entries.values()
+                   for _ in _references(value))
 
 
 def _references(value: Any) -> Iterator[str]:
@@ -74,10 +85,13 @@ def _references(value: Any) -> Iterator[str]:
 
 def settings_read(entries: Mapping) -> Set[str]:
     """The top-level entries, other than :data:`RUN_KEYS`, that references
-    name: once resolved, their values stand where they are read."""
-    return {name for value in entries.values()
+    name (once resolved, their values stand where they are read), and the
+    retired ones (``None``, read by nothing)."""
+    read = {name for value in entries.values()
             for name in _references(value)
             if name in entries and name not in RUN_KEYS}
+    return read | {key for key, value in entries.items()
+                   if value is None and key not in RUN_KEYS}
 
 
 def unreached_settings(entries: Mapping) -> Dict[str, List[str]]:
@@ -93,7 +107,8 @@ def unreached_settings(entries: Mapping) -> Dict[str, List[str]]:
         waiting.extend(name for name in _references(entries[key])
                        if name in entries)
     readers: Dict[str, List[str]] = {
-        key: [] for key in entries if key not in reached}
+        key: [] for key in entries
+        if key not in reached and entries[key] is not None}
     for key in readers:
         for name in set(_references(entries[key])):
             if name in readers and name != key:
@@ -101,10 +116,10 @@ def unreached_settings(entries: Mapping) -> Dict[str, List[str]]:
     return {key: sorted(names) for key, names in readers.items()}
 
 
-def _set_directly(entries: Mapping, name: str) -> List[str]:
+def _parts_named(entries: Mapping, name: str) -> List[str]:
     """The paths, under the run entries, of values written without a
     reference whose key is ``name`` (``model.cls_head.num_classes`` for
-    ``num_classes``): where an override replaced what read a setting."""
+    ``num_classes``)."""
     found: List[str] = []
 
     def walk(value: Any, path: str) -> None:
@@ -124,12 +139,35 @@ def _set_directly(entries: Mapping, name: str) -> List[str]:
     return found
 
 
-def check_settings(entries: Mapping, filename: Optional[str] = None) -> None:
+def _why(key: str, readers: List[str], entries: Mapping, text: str) -> str:
+    """Why ``key`` reaches nothing, and what to do."""
+    if readers:
+        return (f'only {", ".join(readers)} refer(s) to it, and nothing '
+                'reads those')
+    parts = _parts_named(entries, key)
+    if f'${{{key}}}' in text or f'${{{key}.' in text:
+        # the files read it: an option or a child replaced its readers
+        return ('no part of the config reads it any more: '
+                + (', '.join(parts[:3]) if parts else 'a part that read it')
+                + f' was set directly; set {key} instead, or, in a child '
+                f'config that replaces its readers on purpose, retire it '
+                f'with {key} = None')
+    why = 'no part of the config reads it'
+    if parts:
+        why += (f'; the run has a part of that name: set it by its path '
+                f'({parts[0]}=...)')
+    return why
+
+
+def check_settings(entries: Mapping, filename: Optional[str] = None,
+                   text: str = '') -> None:
     """Raise when a top-level entry of a smile_mm config reaches nothing.
 
     Args:
         entries: The top-level entries of the config, references unresolved.
         filename: The config file, for the message.
+        text: The text of the config's files (``Config.text``), which
+            tells a setting the files read from one they never did.
 
     Raises:
         ConfigSettingError: naming every such entry, the closest entries the
@@ -143,17 +181,7 @@ def check_settings(entries: Mapping, filename: Optional[str] = None) -> None:
     known = sorted(set(entries) - set(unreached))
     lines = []
     for key, readers in sorted(unreached.items()):
-        line = f'  {key}: '
-        if readers:
-            line += (f'only {", ".join(readers)} refer(s) to it, and '
-                     'nothing reads those')
-        else:
-            line += 'no part of the config reads it'
-            replaced = _set_directly(entries, key)
-            if replaced:
-                line += (f' ({", ".join(replaced[:3])} was set directly, '
-                         f'which replaced the reference to it: set {key} '
-                         'instead)')
+        line = f'  {key}: ' + _why(key, readers, entries, text)
         close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
         if close:
             line += f'; did you mean {" or ".join(close)}?'
@@ -166,4 +194,5 @@ def check_settings(entries: Mapping, filename: Optional[str] = None) -> None:
         '\nSet one of the settings this config reads: '
         + (', '.join(settings) or '(none)') +
         '; or a part of the run by its path (model.backbone.arch=..., '
-        'train_dataloader.dataset.pipeline.3.scale=...).')
+        'train_dataloader.dataset.pipeline.3.scale=...). In a config file, '
+        'a helper of that file is named __name (mmengine drops it).')

@@ -15,7 +15,8 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
-from .checkpoint_report import compare_state, load_summary, matters
+from .checkpoint_report import (CheckpointMismatchError, adapted_on_load,
+                                compare_state, load_summary, matters, shapes)
 from .config_references import resolve_references, resolve_value
 from .console_log import log_files, quiet_console
 from .loader_workers import workers_within_cores
@@ -29,10 +30,15 @@ class SMILERunner(Runner):
 
     Every config of smile_mm selects it with ``runner_type='SMILERunner'``,
     which smile_mm's, mmaction2's and mim's ``tools/train.py`` and
-    ``tools/test.py`` honour. It differs from the Runner in three ways:
+    ``tools/test.py`` honour. It differs from the Runner in these ways:
 
     * the references of the config are resolved before anything is built,
-      after child configs and ``--cfg-options`` have been merged;
+      after child configs and ``--cfg-options`` have been merged, and a
+      top-level setting that reaches nothing is an error
+      (:mod:`smile_mm.engine.config_settings`);
+    * ``train()`` builds the test loop too before the first step, when the
+      config has one, so that every list is read (and its labels checked)
+      before training, not after it;
     * the copy of the config written into the work dir keeps the
       references, so ``--cfg-options size=112`` on that copy reaches every
       part as it does on the original;
@@ -83,6 +89,12 @@ class SMILERunner(Runner):
             + (f'; the config as run: {config}' if config else ''))
         return logger
 
+    def train(self) -> Any:
+        """mmengine's training, after the test loop (its dataset reads and
+        checks its list) is built where the config has one."""
+        self.test_loop  # noqa: B018 - mmengine builds the loop on access
+        return super().train()
+
     @staticmethod
     def build_dataloader(dataloader: Any, seed: Optional[int] = None,
                          diff_rank_seed: bool = False) -> Any:
@@ -113,33 +125,31 @@ class SMILERunner(Runner):
         ``--resume`` meets a checkpoint of another model."""
         checkpoint = _load_checkpoint(filename, map_location=map_location,
                                       logger=self.logger)
-        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) \
             else self.model
         state = checkpoint.get('state_dict', checkpoint)
         for pattern, replacement in revise_keys:
             state = {re.sub(pattern, replacement, key): value
                      for key, value in state.items()}
-        report = compare_state(
-            {key: tuple(value.shape)
-             for key, value in model.state_dict().items()},
-            {key: tuple(getattr(value, 'shape', ()))
-             for key, value in state.items()})
-        if getattr(self, '_resuming', False) and (
-                matters(report) or report.new or report.left_out):
-            raise ValueError(
-                f'--resume needs the model of the run that wrote {filename}, '
-                'but this one differs: '
-                + (matters(report) or 'parts differ ('
-                   + ', '.join([*report.new, *report.left_out]) + ')')
-                + f'. To start a new run from these weights, set '
-                f'load_from={filename} without --resume (tools/train.py '
-                f'--cfg-options load_from={filename}).')
+        own, theirs = shapes(model.state_dict()), shapes(state)
+        if getattr(self, '_resuming', False):
+            exact = compare_state(own, theirs)
+            if matters(exact) or exact.new or exact.left_out:
+                raise CheckpointMismatchError(
+                    f'--resume needs the model of the run that wrote '
+                    f'{filename}, but this one differs: '
+                    + (matters(exact) or 'parts differ ('
+                       + ', '.join([*exact.new, *exact.left_out]) + ')')
+                    + f'. To start a new run from these weights, set '
+                    f'load_from={filename} without --resume (tools/train.py '
+                    f'--cfg-options load_from={filename}).')
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         checkpoint = _load_checkpoint_to_model(
             model, checkpoint, strict, logger=self.logger,
             revise_keys=revise_keys)
         self._has_loaded = True
-        self.logger.info(load_summary(report, filename))
+        self.logger.info(load_summary(
+            compare_state(own, theirs, adapted_on_load(model)), filename))
         return checkpoint
 
     @master_only

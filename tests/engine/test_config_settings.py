@@ -57,13 +57,49 @@ def test_a_setting_read_only_by_unread_ones_says_which():
         resolve_references(cfg)
 
 
-def test_a_setting_whose_reader_was_set_directly_names_that_path():
-    cfg = smile_config(num_classes=400,
-                       model=dict(head=dict(num_classes='${num_classes}')))
+def test_a_setting_whose_reader_was_replaced_says_to_set_it_instead(
+        tmp_path):
+    """The files read num_classes; an option replaced its only reader."""
+    path = tmp_path / 'config.py'
+    path.write_text("custom_imports = dict(imports=['smile_mm'])\n"
+                    'num_classes = 400\n'
+                    "model = dict(head=dict(num_classes='${num_classes}'))\n")
+    cfg = Config.fromfile(str(path))
     cfg.merge_from_dict({'model.head.num_classes': 2})
     with pytest.raises(ConfigSettingError,
-                       match=r'model.head.num_classes was set directly, .*'
-                       r'set num_classes instead'):
+                       match=r'num_classes: no part of the config reads it '
+                       r'any more: model.head.num_classes was set directly; '
+                       r'set num_classes instead, or, in a child config .*'
+                       r'retire it with num_classes = None'):
+        resolve_references(cfg)
+
+
+def test_a_new_key_named_like_a_part_names_that_parts_path():
+    """--cfg-options batch_size=8 meant the loader's batch size."""
+    cfg = smile_config(train_dataloader=dict(batch_size=16, size='${size}'),
+                       size=2)
+    cfg.merge_from_dict({'batch_size': 8})
+    with pytest.raises(ConfigSettingError,
+                       match=r'batch_size: no part of the config reads it; '
+                       r'the run has a part of that name: set it by its path '
+                       r'\(train_dataloader.batch_size=...\)'):
+        resolve_references(cfg)
+
+
+def test_a_setting_set_to_none_is_retired():
+    """A child that replaces every reader of a base's setting says so."""
+    cfg = smile_config(min_lr=None, param_scheduler=[dict(type='ConstantLR')])
+    assert 'min_lr' not in resolve_references(cfg)
+    cfg.merge_from_dict({'min_lr': 1e-5})
+    with pytest.raises(ConfigSettingError, match='min_lr'):
+        resolve_references(cfg)
+
+
+def test_a_config_that_writes_references_is_checked_without_imports():
+    """The dataset bases (pretrain_k400.py) import nothing themselves."""
+    cfg = Config(dict(size=112, data_rot='x',
+                      train_dataloader=dict(crop='${size}')))
+    with pytest.raises(ConfigSettingError, match='data_rot'):
         resolve_references(cfg)
 
 

@@ -1,4 +1,5 @@
 """SMILE's encoder in stock mmaction2: same weights, same features."""
+import pytest
 import torch
 from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
@@ -72,3 +73,35 @@ def test_smile_checkpoint_loads_into_recognizer3d(tmp_path):
     result = pooled.backbone.load_state_dict(backbone, strict=False)
     assert sorted(result.missing_keys) == ['fc_norm.bias', 'fc_norm.weight']
     assert sorted(result.unexpected_keys) == ['norm.bias', 'norm.weight']
+
+
+def test_mmaction2s_inference_api_runs_a_resolved_fine_tuning_config(
+        tmp_path):
+    """init_recognizer and inference_recognizer (which reads the config's
+    top-level test_pipeline: the test loader's, by reference)."""
+    import os.path as osp
+
+    import numpy as np
+    from mmaction.apis import inference_recognizer, init_recognizer
+    from mmengine.config import Config
+
+    from smile_mm.engine import resolve_references
+
+    from ..conftest import MMACTION_LABEL_DATA, write_video
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(root, 'configs', 'smile', 'finetune',
+                                   'smile_vit-s_16x4x1_k400-ft.py'))
+    cfg.merge_from_dict({
+        'size': 32, 'clip_len': 4, 'frame_interval': 1, 'num_classes': 3,
+        'model.backbone.embed_dims': 32, 'model.backbone.depth': 1,
+        'model.backbone.num_heads': 2, 'model.cls_head.in_channels': 32})
+    cfg = resolve_references(cfg)
+    assert cfg.test_pipeline == cfg.test_dataloader.dataset.pipeline
+    model = init_recognizer(cfg, None, device='cpu')
+    video = write_video(str(tmp_path / 'v.mp4'), np.random.default_rng(
+        0).integers(0, 256, (24, 48, 64, 3), np.uint8))
+    result = inference_recognizer(model, video)
+    scores = (result.pred_scores.item if MMACTION_LABEL_DATA
+              else result.pred_score)
+    assert scores.shape == (3, )
+    assert float(scores.sum()) == pytest.approx(1.0, abs=1e-5)  # 'prob'

@@ -4,6 +4,7 @@ a run before its first step, a resume of another model and a missing
 checkpoint say the fix in one line, and the console says one line per
 thing worth knowing. Real configs, real tiny videos, console captured."""
 import glob
+import itertools
 import os.path as osp
 import subprocess
 import sys
@@ -37,11 +38,26 @@ SHRINK = ['model.backbone.embed_dims=32', 'model.backbone.depth=1',
                         'persistent_workers=False')]]
 
 
+_RUNS = itertools.count()
+
+
+def _train(argv):
+    """tools/train.py's main with a name of its own for the run: mmengine
+    hands a run the logger of an earlier one with the same config and
+    second, whose console stream an earlier test's capture has closed."""
+    name = f'experiment_name=run{next(_RUNS)}'
+    if '--cfg-options' not in argv:  # the options come last
+        argv = [*argv, '--cfg-options']
+    return train.main([*argv, name])
+
+
 def _lists(root, labels):
-    """Videos and a list per split (``labels[split]``: one label a line)."""
+    """Videos and a list per split (``labels[split]``: one label a line),
+    and the settings that point a config at them."""
     write_videos(str(root / 'videos'), 4)
-    options = [f'data_root={root / "videos"}',
-               f'data_root_val={root / "videos"}']
+    options = [f'data_root={root / "videos"}']
+    if set(labels) != {'train'}:  # a downstream config: its own val folder
+        options.append(f'data_root_val={root / "videos"}')
     for split, values in labels.items():
         path = root / f'{split}.txt'
         path.write_text(''.join(f'v{index}.mp4 {label}\n'
@@ -59,7 +75,7 @@ def _says_typo(text):
 
 def test_train_refuses_a_typo_before_anything_runs(tmp_path, capsys):
     work = tmp_path / 'work'
-    assert train.main([FINETUNE, '--work-dir', str(work), '--cfg-options',
+    assert _train([FINETUNE, '--work-dir', str(work), '--cfg-options',
                        'num_clases=2']) == 2
     _says_typo(capsys.readouterr().err)
     assert not glob.glob(str(work / '*' / '*.log'))  # no runner was built
@@ -68,7 +84,7 @@ def test_train_refuses_a_typo_before_anything_runs(tmp_path, capsys):
 def test_a_child_configs_typo_is_refused_too(tmp_path, capsys):
     child = tmp_path / 'child.py'
     child.write_text(f'_base_ = [{FINETUNE!r}]\nnum_clases = 2\n')
-    assert train.main([str(child), '--work-dir', str(tmp_path / 'w')]) == 2
+    assert _train([str(child), '--work-dir', str(tmp_path / 'w')]) == 2
     _says_typo(capsys.readouterr().err)
 
 
@@ -97,6 +113,22 @@ def test_test_probe_visualiser_severe_and_extraction_refuse_it(tmp_path,
         extract_main([str(checkpoint), str(tmp_path), str(tmp_path / 'o'),
                       '--config', str(child)])
     _says_typo(capsys.readouterr().err)
+
+
+def test_severe_checks_every_tasks_settings_before_any_trains(tmp_path,
+                                                             capsys):
+    """frame_interval reaches Gym99's sampling but nothing of UCF-RC's
+    (16 frames over the whole video): stopped before Gym99 trains."""
+    checkpoint = tmp_path / 'any.pth'
+    checkpoint.write_bytes(b'never read')
+    with pytest.raises(SystemExit):
+        severe.main([str(checkpoint), '--tasks', 'gym99', 'ucf-rc', '--arch',
+                     'small', '--work-dir', str(tmp_path / 's'),
+                     '--cfg-options', 'frame_interval=2'])
+    err = capsys.readouterr().err
+    assert 'error: ucf-rc: 1 top-level setting(s)' in err
+    assert 'frame_interval: no part of the config reads it' in err
+    assert not (tmp_path / 's').exists()
 
 
 def test_mmaction2s_own_train_script_refuses_it(tmp_path):
@@ -148,7 +180,7 @@ def test_a_label_outside_the_class_count_stops_the_run_first(
     labels = dict(train=[0, 1, 0, 1], val=[0, 1, 0, 1])
     labels[bad_split] = [0, 1, 2, 1]  # line 3: label 2 of 2 classes
     work = tmp_path / 'work'
-    assert train.main([config, '--work-dir', str(work), '--cfg-options',
+    assert _train([config, '--work-dir', str(work), '--cfg-options',
                        *SHRINK, 'num_classes=2',
                        *_lists(tmp_path, labels)]) == 2
     err = capsys.readouterr().err
@@ -158,6 +190,18 @@ def test_a_label_outside_the_class_count_stops_the_run_first(
     log, = glob.glob(str(work / '*' / '*.log'))
     with open(log) as file:
         assert 'Epoch(train)' not in file.read()  # before the first step
+
+
+def test_a_separate_test_list_is_checked_before_training(tmp_path, capsys):
+    work = tmp_path / 'work'
+    assert _train([FINETUNE, '--work-dir', str(work), '--cfg-options',
+                       *SHRINK, 'num_classes=2', *_lists(tmp_path, dict(
+                           train=[0, 1], val=[0, 1], test=[0, 1, 7]))]) == 2
+    assert "test.txt:3: a label is outside [0, 2) (num_classes=2) in " \
+        "'v2.mp4 7'" in capsys.readouterr().err
+    log, = glob.glob(str(work / '*' / '*.log'))
+    with open(log) as file:
+        assert 'Epoch(train)' not in file.read()
 
 
 def test_the_test_list_is_checked_by_the_test_tool(tmp_path, capsys):
@@ -181,16 +225,16 @@ def test_resume_with_another_model_names_the_tensor_shapes_and_fix(
         tmp_path, capsys):
     config = write_tiny_config(tmp_path)
     work = str(tmp_path / 'work')
-    assert train.main([config, '--work-dir', work, '--cfg-options',
+    assert _train([config, '--work-dir', work, '--cfg-options',
                        'train_cfg.max_epochs=1']) == 0
     capsys.readouterr()
     checkpoint = osp.join(work, 'epoch_1.pth')
-    with pytest.raises(ValueError) as error:
-        train.main([config, '--work-dir', work, '--resume', checkpoint,
-                    '--cfg-options', 'model.neck.embed_dims=64'])
-    message = str(error.value)
-    assert message.startswith(f'--resume needs the model of the run that '
-                              f'wrote {checkpoint}')
+    assert _train([config, '--work-dir', work, '--resume', checkpoint,
+                       '--cfg-options', 'model.neck.embed_dims=64']) == 2
+    message = capsys.readouterr().err
+    assert 'Traceback' not in message
+    assert message.startswith(f'train.py: error: --resume needs the model '
+                              f'of the run that wrote {checkpoint}')
     assert 'neck.encoder_to_decoder.weight (32, 32) in the checkpoint, ' \
         '(64, 32) here' in message
     assert f'set load_from={checkpoint} without --resume' in message
@@ -202,7 +246,7 @@ def test_a_missing_checkpoint_is_one_line(tmp_path, capsys):
     for option, how in ((['--resume', missing], '--resume'),
                         (['--cfg-options', f'load_from={missing}'],
                          'load_from')):
-        assert train.main([config, '--work-dir', str(tmp_path / 'w'),
+        assert _train([config, '--work-dir', str(tmp_path / 'w'),
                            *option]) == 2
         assert capsys.readouterr().err == (
             f'train.py: error: checkpoint {missing} ({how}) does not '
@@ -215,13 +259,13 @@ def test_a_pretraining_checkpoint_into_a_recognizer_is_one_line(
     line says so; the key lists stay in the log file."""
     config = write_tiny_config(tmp_path)
     pretrain = str(tmp_path / 'pretrain')
-    assert train.main([config, '--work-dir', pretrain, '--cfg-options',
+    assert _train([config, '--work-dir', pretrain, '--cfg-options',
                        'train_cfg.max_epochs=1']) == 0
     checkpoint = osp.join(pretrain, 'epoch_1.pth')
     capsys.readouterr()
     work = tmp_path / 'ft'
     options = _lists(tmp_path, dict(train=[0, 1, 0, 1], val=[0, 1]))
-    assert train.main([FINETUNE, '--work-dir', str(work), '--cfg-options',
+    assert _train([FINETUNE, '--work-dir', str(work), '--cfg-options',
                        *SHRINK, 'size=64', 'num_classes=2', *options,
                        f'load_from={checkpoint}']) == 0
     console = capsys.readouterr().out
@@ -241,6 +285,15 @@ def test_a_pretraining_checkpoint_into_a_recognizer_is_one_line(
     log, = glob.glob(str(work / '*' / '*.log'))
     with open(log) as file:
         assert 'unexpected key in source state_dict: neck.' in file.read()
+    # at another clip size the encoder resizes the position table: loaded
+    assert _train([FINETUNE, '--work-dir', str(tmp_path / 'ft32'),
+                       '--cfg-options', *SHRINK, 'num_classes=2', *options,
+                       f'load_from={checkpoint}']) == 0
+    line, = [line for line in capsys.readouterr().out.splitlines()
+             if 'Loaded ' in line]
+    assert f"{encoder - 2} of the model's {encoder + 2} tensors" in line
+    assert ('adapted to this model as they load: backbone.pos_embed; '
+            'nothing else differs') in line
 
 
 def test_loaders_ask_for_no_more_workers_than_cores(tmp_path, capsys,
@@ -249,7 +302,7 @@ def test_loaders_ask_for_no_more_workers_than_cores(tmp_path, capsys,
     monkeypatch.setattr(loader_workers, 'available_cores', lambda: 1)
     monkeypatch.setattr(loader_workers, '_SAID', set())
     config = write_tiny_config(tmp_path, workers=3)
-    assert train.main([config, '--work-dir', str(tmp_path / 'w'),
+    assert _train([config, '--work-dir', str(tmp_path / 'w'),
                        '--cfg-options', 'train_cfg.max_epochs=1']) == 0
     said = [line for line in capsys.readouterr().out.splitlines()
             if 'worker processes' in line]

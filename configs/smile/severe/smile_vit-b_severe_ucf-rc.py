@@ -61,6 +61,7 @@ test_dataloader = dict(
     dataset=dict(type='RepetitionCountDataset', ann_file='${ann_file_test}',
                  data_prefix=dict(video='${data_root_val}'),
                  pipeline=__test_pipeline, test_mode=True))
+test_pipeline = '${test_dataloader.dataset.pipeline}'  # inference_recognizer
 val_evaluator = dict(type='RepetitionCountMetric')
 test_evaluator = val_evaluator
 default_hooks = dict(checkpoint=dict(save_best='count/mean_error',

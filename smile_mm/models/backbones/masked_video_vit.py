@@ -73,6 +73,10 @@ class MaskedVideoViT(BaseModule):
         torch.Size([2, 384, 8, 7, 7])
     """
 
+    #: what a checkpoint's load adapts to this encoder (see
+    #: ``_fit_position_table``): read by smile_mm.engine.checkpoint_report
+    adapted_on_load = ('pos_embed', )
+
     def __init__(self,
                  arch: str = 'base',
                  img_size: int = 224,
@@ -97,7 +101,11 @@ class MaskedVideoViT(BaseModule):
         for name, value in (('img_size', img_size),
                             ('num_frames', num_frames)):
             if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f'{name} must be an int, got {value!r}')
+                hint = (': a ${...} config reference, which the config '
+                        'resolves before models are built (smile_mm.engine.'
+                        'resolve_references, SMILERunner)'
+                        if isinstance(value, str) and '${' in value else '')
+                raise TypeError(f'{name} must be an int, got {value!r}{hint}')
         if img_size % patch_size or num_frames % tubelet_size:
             raise ValueError(
                 f'img_size {img_size} must be a multiple of patch_size '

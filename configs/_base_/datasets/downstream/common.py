@@ -8,8 +8,9 @@
 # resolves after child configs and --cfg-options are merged: a child config
 # that sets `size = 112`, or `--cfg-options size=112`, reaches every crop and
 # the encoder's position table (smile_mm.engine.config_references). Each
-# dataset config sets num_classes, frame_interval, data_root and ann_file_*;
-# every dataset checks its labels against the head's class count.
+# dataset config sets num_classes, data_root and ann_file_*, and
+# frame_interval where it samples with SampleFrames (not SSv2); every
+# dataset checks its labels against the head's class count.
 # A step of a pipeline is edited through its loader
 # (--cfg-options train_dataloader.dataset.pipeline.4.magnitude=7).
 clip_len = 16  # frames per clip
@@ -85,6 +86,8 @@ test_dataloader = dict(
             dict(type='FormatShape', input_format='NCTHW'),
             dict(type='PackActionInputs'),
         ]))
+# what mmaction2's inference_recognizer runs (the test loader's pipeline)
+test_pipeline = '${test_dataloader.dataset.pipeline}'
 # top-1, top-5 and mean per-class accuracy
 val_evaluator = dict(type='AccMetric',
                      metric_list=('top_k_accuracy', 'mean_class_accuracy'))
