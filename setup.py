@@ -22,6 +22,11 @@ setup(
     license='Apache-2.0',
     python_requires='>=3.9',
     packages=find_packages(include=['smile_mm', 'smile_mm.*']),
+    # the configs travel inside the package (smile_mm/.mim/configs links
+    # to configs/), where mmengine looks for 'smile_mm::path' names and
+    # smile_mm.apis and tools/severe.py find theirs after pip install
+    package_data={'smile_mm': ['.mim/model-index.yml',
+                               '.mim/configs/**/*.py']},
     install_requires=[
         # Ranges, not pins: smile_mm installs into OpenTAD's environment
         # (torch 2.0.1, numpy 1.23.5, mmaction2 1.1.0, mmcv 2.0.1) without

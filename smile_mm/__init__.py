@@ -15,6 +15,7 @@ from . import compat  # noqa: E402
 
 compat.apply_all()
 
+from . import registry  # noqa: E402,F401  (the 'smile_mm::' config scope)
 from . import datasets  # noqa: E402,F401  (registers datasets, transforms)
 from . import models  # noqa: E402,F401  (registers the model parts)
 from . import engine  # noqa: E402,F401  (registers hooks)
@@ -24,5 +25,5 @@ from .version import __version__  # noqa: E402
 
 __all__ = [
     '__version__', 'apis', 'compat', 'datasets', 'engine', 'evaluation',
-    'models'
+    'models', 'packaged_configs', 'registry'
 ]

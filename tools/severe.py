@@ -26,9 +26,9 @@ from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.engine import (ConfigSettingError, build_runner,
                              resolve_references, shutdown_distributed)
 from smile_mm.fileio import authors_globals, safe_load
+from smile_mm.packaged_configs import config_path
 from smile_mm.models.utils.checkpoint_conversion import strip_prefix, unwrap
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: task -> (column title, config without the smile_vit-{b,s}_ prefix, metric
 #: key, percentage?)
 TASKS = {
@@ -65,8 +65,7 @@ def checkpoint_arch(checkpoint: str) -> str:
 
 def task_config(task: str, arch: str) -> str:
     """The path of ``task``'s config for an encoder of size ``arch``."""
-    return osp.join(ROOT, 'configs', 'smile', 'severe',
-                    ARCH_PREFIX[arch] + TASKS[task][1])
+    return config_path(f'smile/severe/{ARCH_PREFIX[arch]}{TASKS[task][1]}')
 
 
 def task_run_config(task: str, checkpoint: str, work_dir: str,

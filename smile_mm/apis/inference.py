@@ -23,11 +23,11 @@ from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
 from ..models.backbones.masked_video_vit import ARCHS
 from ..models.utils.checkpoint_conversion import strip_prefix, unwrap
+from ..packaged_configs import config_path
 
 ConfigSource = Union[str, Path, Config]
-#: the tools' config (in the source checkout the tools run from)
-FEATURES_CONFIG = str(Path(__file__).resolve().parents[2] / 'configs' /
-                      'smile' / 'features' / 'smile_vit_16x4x1_centre-clip.py')
+#: the tools' config, as the package ships it
+FEATURES_CONFIG = config_path('smile/features/smile_vit_16x4x1_centre-clip.py')
 
 
 def width_and_depth(backbone: dict) -> Tuple[int, int]:
