@@ -76,11 +76,13 @@ def as_reference(model: torch.nn.Module) -> torch.nn.Module:
         if isinstance(module, Attention):
             module.forward = types.MethodType(_handwritten_attention, module)
     backbone = model.backbone
-    # tubelets through the Conv3d, visible tokens by boolean indexing (a
-    # host sync), as VideoMAE's and the authors' encoders do
+    # tubelets through the Conv3d, and a host round trip for the visible
+    # tokens, as the boolean indexing of VideoMAE's and the authors'
+    # encoders costs one
     backbone.embed = lambda video: backbone.patch_embed(video)[0]
-    backbone.forward = (lambda video, mask=None, num_visible=None,
-                        encode=backbone.forward: encode(video, mask))
+    backbone.forward = (lambda video, visible=None, encode=backbone.forward:
+                        encode(video, None if visible is None else
+                               visible.cpu().to(video.device)))
     teacher = model.target_generator
     teacher.dtype = 'fp32'
     for block in teacher.visual.transformer.resblocks:

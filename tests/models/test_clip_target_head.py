@@ -3,6 +3,12 @@ import torch
 import torch.nn.functional as F
 
 from smile_mm.models import CLIPTargetHead
+from smile_mm.models.utils import mask_indices
+
+
+def masked(mask):
+    """The masked tokens' indices, as SMILERecognizer hands them over."""
+    return mask_indices(mask)[1]
 
 
 def case(batch=2, tokens=10, width=6, masked=7, seed=0):
@@ -20,7 +26,7 @@ def test_loss_is_mse_over_masked_tokens_only():
     pred, target, mask = case()
     expected = torch.stack([
         F.mse_loss(pred[b], target[b][mask[b]]) for b in range(2)]).mean()
-    torch.testing.assert_close(head.loss(pred, target, mask)['loss'],
+    torch.testing.assert_close(head.loss(pred, target, masked(mask))['loss'],
                                expected)
 
 
@@ -28,14 +34,14 @@ def test_loss_is_mse_over_masked_tokens_only():
 def test_visible_targets_do_not_matter_masked_ones_do(norm):
     head = CLIPTargetHead(norm_target=norm)
     pred, target, mask = case()
-    loss = head.loss(pred, target, mask)['loss']
+    loss = head.loss(pred, target, masked(mask))['loss']
     changed = target.clone()
     changed[~mask] = 100.0
-    torch.testing.assert_close(head.loss(pred, changed, mask)['loss'], loss)
+    torch.testing.assert_close(head.loss(pred, changed, masked(mask))['loss'], loss)
     changed = target.clone()
     first_masked = mask[0].nonzero()[0, 0]
     changed[0, first_masked] = torch.linspace(-2, 3, 6)  # new values
-    assert head.loss(pred, changed, mask)['loss'] != loss
+    assert head.loss(pred, changed, masked(mask))['loss'] != loss
 
 
 def test_clip_normalisation_is_per_clip_and_channel():
@@ -59,7 +65,7 @@ def test_token_normalisation_and_weight():
     torch.testing.assert_close(normalised,
                                F.layer_norm(target, (6, ), eps=1e-6))
     expected = F.mse_loss(pred, normalised[mask].reshape(2, 7, 6)) * 2
-    torch.testing.assert_close(head.loss(pred, target, mask)['loss'],
+    torch.testing.assert_close(head.loss(pred, target, masked(mask))['loss'],
                                expected)
 
 
@@ -67,11 +73,12 @@ def test_errors():
     pred, target, mask = case()
     with pytest.raises(ValueError, match='norm_target'):
         CLIPTargetHead(norm_target='batch')
-    with pytest.raises(RuntimeError, match='auto'):
-        CLIPTargetHead().loss(pred, target, mask)
+    with pytest.raises(ValueError, match="'auto' is for a SMILERecognizer"):
+        CLIPTargetHead(norm_target='auto')
     head = CLIPTargetHead(norm_target='none')
     with pytest.raises(ValueError, match='predicts 5 channels but the target '
                        'has 6'):
-        head.loss(pred[..., :5], target, mask)
-    with pytest.raises(ValueError, match='3 masked tokens expected'):
-        head.loss(pred[:, :3], target, mask)
+        head.loss(pred[..., :5], target, masked(mask))
+    with pytest.raises(ValueError, match=r'predictions of shape \(2, 3, 6\) '
+                       r'for \(2, 7\) masked tokens'):
+        head.loss(pred[:, :3], target, masked(mask))

@@ -16,6 +16,7 @@ from mmaction.registry import MODELS
 from smile_mm.models import CLIPTeacher
 from smile_mm.models.target_generators.base import INPUT_NORMS
 from smile_mm.models.target_generators.clip_weights import CLIPWeightsError
+from smile_mm.models.utils import mask_indices
 
 from .clip_reference import (make_reference, quick_gelu, save_layouts,
                              write_open_clip_config)
@@ -333,9 +334,10 @@ def test_the_authors_preset_gives_the_authors_targets_and_loss(
     video = model.data_preprocessor(
         dict(inputs=[clip for clip in clip_raw], data_samples=None))['inputs']
     with torch.no_grad():
-        pred = model.neck(model.backbone(video, mask), mask)
+        visible, hidden = mask_indices(mask)
+        pred = model.neck(model.backbone(video, visible), visible, hidden)
         loss = model.head.loss(pred, model.target_generator(video),
-                               mask)['loss']
+                               hidden)['loss']
         frames = normalised(clip_raw, 'imagenet')[:, :, [0, 2]]
         features = reference(frames.transpose(1, 2).flatten(0, 1))
     features = features.reshape(2, 32, 64)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from smile_mm.models import MaskedVideoViT
-from smile_mm.models.utils import split_by_mask, take_tokens
+from smile_mm.models.utils import mask_indices, take_tokens
 
 
 def masks(batch, tokens, masked, seed):
@@ -21,7 +21,7 @@ def masks(batch, tokens, masked, seed):
 def test_indices_pick_what_boolean_indexing_picks(seed):
     mask = masks(3, 50, 37, seed)
     tokens = torch.randn(3, 50, 8)
-    shown, hidden = split_by_mask(mask, 37)
+    shown, hidden = mask_indices(mask)
     assert shown.shape == (3, 13) and hidden.shape == (3, 37)
     assert torch.equal(take_tokens(tokens, shown),
                        tokens[~mask].reshape(3, 13, 8))
@@ -29,12 +29,14 @@ def test_indices_pick_what_boolean_indexing_picks(seed):
                        tokens[mask].reshape(3, 37, 8))
 
 
-def test_a_wrong_count_on_the_cpu_is_an_error():
+def test_unequal_counts_in_a_batch_are_an_error():
     mask = masks(2, 10, 4, 0)
-    mask[1, mask[1].nonzero()[0]] = False  # 3 in the second clip
-    with pytest.raises(ValueError, match=r'4 masked tokens expected in '
-                       r'every clip, the mask has \[4, 3\]'):
-        split_by_mask(mask, 4)
+    mask[1, mask[1].nonzero()[0]] = False  # 3 masked in the second clip
+    with pytest.raises(ValueError, match=r'the same number of visible '
+                       r'tokens, got \[6, 7\]; use TubeTrajectoryMask'):
+        mask_indices(mask)
+    grid = mask.reshape(2, 1, 2, 5)  # a mask on the token grid: the same
+    assert [i.shape for i in mask_indices(grid[:1])] == [(1, 6), (1, 4)]
 
 
 def test_tubelet_embedding_is_the_conv3d():

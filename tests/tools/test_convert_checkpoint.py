@@ -7,7 +7,7 @@ import torch
 from mmaction.registry import MODELS
 from mmengine.registry import init_default_scope
 
-from smile_mm.models.utils import resize_pos_embed
+from smile_mm.models.utils import mask_indices, resize_pos_embed
 from tools.convert_checkpoint import main
 
 from .videomae_reference import RefFinetune, RefPretrain, randomise
@@ -73,10 +73,11 @@ def test_authors_pretraining_checkpoint_to_smile(tmp_path, video, mask):
     model = smile_model().eval()
     model.load_state_dict(load_converted(tmp_path / 'out.pth'), strict=True)
     with torch.no_grad():
-        torch.testing.assert_close(model.backbone(video, mask),
+        visible, hidden = mask_indices(mask)
+        torch.testing.assert_close(model.backbone(video, visible),
                                    reference.encoder(video, mask),
                                    atol=1e-5, rtol=1e-4)
-        ours = model.neck(model.backbone(video, mask), mask)
+        ours = model.neck(model.backbone(video, visible), visible, hidden)
         torch.testing.assert_close(ours, reference(video, mask), atol=1e-5,
                                    rtol=1e-4)
 

@@ -15,7 +15,7 @@ from torch.utils.checkpoint import checkpoint
 
 from ..layers import VIT_INIT_CFG, Block
 from ..utils import (GRID_KEY, record_grid, resize_pos_embed, source_grid,
-                     split_by_mask, take_tokens)
+                     take_tokens)
 
 #: names torch's wrappers put into module paths (FSDP, checkpointing, compile)
 _WRAPPER_NAMES = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
@@ -67,7 +67,8 @@ class MaskedVideoViT(BaseModule):
         >>> video = torch.randn(2, 3, 16, 112, 112)
         >>> mask = torch.zeros(2, 8, 7, 7, dtype=torch.bool)
         >>> mask[:, :, :, :5] = True                  # 35 of 49 per slice
-        >>> vit(video, mask).shape                    # visible tokens
+        >>> visible, _ = mask_indices(mask)
+        >>> vit(video, visible).shape                 # visible tokens
         torch.Size([2, 112, 384])
         >>> vit(video).shape                          # feature map
         torch.Size([2, 384, 8, 7, 7])
@@ -223,45 +224,33 @@ class MaskedVideoViT(BaseModule):
         return F.linear(tubelets, projection.weight.flatten(1),
                         projection.bias)
 
-    def forward(self, video: Tensor, mask: Optional[Tensor] = None,
-                num_visible: Optional[int] = None) -> Tensor:
+    def forward(self, video: Tensor,
+                visible: Optional[Tensor] = None) -> Tensor:
         """Encode a clip.
 
         Args:
             video: [B, C, T, H, W].
-            mask: bool [B, T/t, H/p, W/p] (or [B, N]); True marks a masked
-                token. Every sample must mask the same number of tokens.
-            num_visible: the visible tokens per clip, where the caller knows
-                it (and has checked that every clip has as many): the step
-                then never waits for the GPU. Without it the count is read
-                from the mask and checked.
+            visible: [B, N_visible] indices of the tokens to encode, in
+                raster order (:func:`~smile_mm.models.utils.mask_indices`
+                of the token mask); None encodes every token.
 
         Returns:
-            Tensor: [B, N_visible, C] with a mask, else the feature map
-            [B, C, T/t, H/p, W/p]; both after the final LayerNorm.
+            Tensor: [B, N_visible, C] of the visible tokens, else the
+            feature map [B, C, T/t, H/p, W/p]; both after the final
+            LayerNorm.
         """
         positions = self._positions(video)
         tokens = self.embed(video) + positions.to(video.dtype)
         batch = tokens.shape[0]
-        if mask is not None:
-            mask = mask.reshape(batch, -1)
-            if num_visible is None:
-                visible = (~mask).sum(dim=1)
-                if bool((visible != visible[0]).any()):
-                    raise ValueError(
-                        'every clip of a batch must have the same number of '
-                        f'visible tokens, got {visible.tolist()}; use '
-                        'TubeTrajectoryMaskGenerator, which fixes the count')
-                num_visible = int(visible[0])
-            index, _ = split_by_mask(mask, mask.shape[1] - num_visible)
-            tokens = take_tokens(tokens, index)
+        if visible is not None:
+            tokens = take_tokens(tokens, visible)
         for block in self.blocks:
             if self.with_cp and tokens.requires_grad:
                 tokens = checkpoint(block, tokens, use_reentrant=False)
             else:
                 tokens = block(tokens)
         tokens = self.norm(tokens)
-        if mask is not None:
+        if visible is not None:
             return tokens
         grid = (video.shape[2] // self.tubelet_size,
                 video.shape[3] // self.patch_size,

@@ -8,9 +8,9 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
 
-from ..utils import split_by_mask, take_tokens
+from ..utils import take_tokens
 
-NORMALISATIONS = ('clip', 'token', 'none', 'auto')
+NORMALISATIONS = ('clip', 'token', 'none')
 
 
 @MODELS.register_module()
@@ -25,9 +25,11 @@ class CLIPTargetHead(BaseModule):
       all of the clip's tokens, ``(f - mean) / (std + eps)``;
     * ``'token'``: layer norm of each token vector (no affine);
     * ``'none'``: the target as the generator gives it (VideoMAE's pixel
-      target is already normalised per token);
-    * ``'auto'``: what the target generator recommends (``'clip'`` for
-      teachers, ``'none'`` for pixels), set by :class:`SMILERecognizer`.
+      target is already normalised per token).
+
+    In a :class:`SMILERecognizer` config, ``norm_target='auto'`` (or none
+    given) takes what the target generator recommends (``'clip'`` for
+    teachers, ``'none'`` for pixels) when the model is built.
 
     Args:
         norm_target: One of the above.
@@ -35,12 +37,14 @@ class CLIPTargetHead(BaseModule):
         loss_weight: Multiplier of the loss.
     """
 
-    def __init__(self, norm_target: str = 'auto', eps: float = 1e-6,
+    def __init__(self, norm_target: str = 'clip', eps: float = 1e-6,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if norm_target not in NORMALISATIONS:
-            raise ValueError(f'norm_target {norm_target!r} is unknown; '
-                             f'choose one of {NORMALISATIONS}')
+            raise ValueError(
+                f'norm_target {norm_target!r} is unknown; choose one of '
+                f"{NORMALISATIONS} ('auto' is for a SMILERecognizer's head, "
+                "which takes its target generator's default_norm)")
         self.norm_target = norm_target
         self.eps = eps
         self.loss_weight = loss_weight
@@ -53,40 +57,33 @@ class CLIPTargetHead(BaseModule):
             return (target - mean) / (std + self.eps)
         if self.norm_target == 'token':
             return F.layer_norm(target, target.shape[-1:], eps=self.eps)
-        if self.norm_target == 'none':
-            return target
-        raise RuntimeError("norm_target='auto' was not resolved; build the "
-                           'head through SMILERecognizer or set it')
+        return target
 
     def loss(self, pred: Tensor, target: Tensor,
-             mask: Tensor) -> Dict[str, Tensor]:
+             masked: Tensor) -> Dict[str, Tensor]:
         """Loss of the masked tokens.
 
         Args:
-            pred: [B, N_masked, C] decoder output, masked tokens in raster
-                order.
+            pred: [B, N_masked, C] decoder output, in the order of
+                ``masked``.
             target: [B, N, C] targets of all tokens.
-            mask: bool [B, N] (or [B, T', h, w]), True for masked tokens.
+            masked: [B, N_masked] indices of the masked tokens
+                (:func:`~smile_mm.models.utils.mask_indices`).
 
         Returns:
             dict: ``loss``, a scalar.
         """
-        batch = target.shape[0]
-        mask = mask.reshape(batch, -1)
         if pred.shape[-1] != target.shape[-1]:
             raise ValueError(
                 f'the decoder predicts {pred.shape[-1]} channels but the '
                 f'target has {target.shape[-1]}; set the decoder\'s '
                 'out_channels to the target width (or leave it unset)')
-        if mask.shape[1] != target.shape[1]:
-            raise ValueError(f'mask covers {mask.shape[1]} tokens, the target '
-                             f'{target.shape[1]}')
-        if pred.shape[0] != batch or pred.shape[1] > mask.shape[1]:
-            raise ValueError(f'predictions of shape {tuple(pred.shape)} for '
-                             f'{batch} clips of {mask.shape[1]} tokens')
-        target = self.normalise(target.float())
-        # every clip masks pred.shape[1] tokens (the decoder's output)
-        _, hidden = split_by_mask(mask, pred.shape[1])
-        target = take_tokens(target, hidden)
+        if pred.shape[:2] != masked.shape or masked.shape[1] > \
+                target.shape[1]:
+            raise ValueError(
+                f'predictions of shape {tuple(pred.shape)} for '
+                f'{tuple(masked.shape)} masked tokens of clips of '
+                f'{target.shape[1]} tokens')
+        target = take_tokens(self.normalise(target.float()), masked)
         loss = F.mse_loss(pred.float(), target)
         return dict(loss=loss * self.loss_weight)

@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from ..layers import VIT_INIT_CFG, Block
-from ..utils import split_by_mask, take_tokens
+from ..utils import take_tokens
 
 
 @MODELS.register_module()
@@ -46,7 +46,8 @@ class VideoMAEDecoder(BaseModule):
         ...                           embed_dims=192, num_heads=3)
         >>> mask = torch.zeros(2, 392, dtype=torch.bool)
         >>> mask[:, 80:] = True                       # 312 masked
-        >>> decoder(torch.randn(2, 80, 384), mask).shape
+        >>> visible, masked = mask_indices(mask)
+        >>> decoder(torch.randn(2, 80, 384), visible, masked).shape
         torch.Size([2, 312, 768])
     """
 
@@ -87,29 +88,32 @@ class VideoMAEDecoder(BaseModule):
         # the table is fixed (sin-cos): checkpoints without it get this one
         state_dict.setdefault(prefix + 'pos_embed', self.pos_embed)
 
-    def forward(self, latent: Tensor, mask: Tensor) -> Tensor:
+    def forward(self, latent: Tensor, visible: Tensor,
+                masked: Tensor) -> Tensor:
         """Predict the targets of the masked tokens.
 
         Args:
             latent: [B, N_visible, in_channels] encoder output.
-            mask: bool [B, N] (or [B, T', h, w]), True for masked tokens.
+            visible: [B, N_visible] indices of the encoded tokens.
+            masked: [B, N_masked] indices of the masked tokens, in raster
+                order (both from
+                :func:`~smile_mm.models.utils.mask_indices`).
 
         Returns:
-            Tensor: [B, N_masked, out_channels], masked tokens in raster
-            order (the order of ``target[mask]``).
+            Tensor: [B, N_masked, out_channels], in the order of ``masked``.
         """
         batch = latent.shape[0]
-        mask = mask.reshape(batch, -1)
-        if mask.shape[1] != self.num_tokens:
-            raise ValueError(f'mask has {mask.shape[1]} tokens, the decoder '
-                             f'is built for {self.num_tokens}')
-        visible = self.encoder_to_decoder(latent)
-        # each clip has latent.shape[1] visible tokens, the rest are masked
-        shown, hidden = split_by_mask(mask, mask.shape[1] - latent.shape[1])
-        positions = self.pos_embed.to(visible.dtype).expand(batch, -1, -1)
-        visible = visible + take_tokens(positions, shown)
+        if visible.shape[1] + masked.shape[1] != self.num_tokens or \
+                visible.shape[1] != latent.shape[1]:
+            raise ValueError(
+                f'{latent.shape[1]} encoded tokens at {visible.shape[1]} '
+                f'visible and {masked.shape[1]} masked positions; the '
+                f'decoder is built for {self.num_tokens} tokens')
+        positions = self.pos_embed.to(latent.dtype).expand(batch, -1, -1)
+        visible = self.encoder_to_decoder(latent) + take_tokens(
+            positions, visible)
         masked = self.mask_token.to(visible.dtype) + take_tokens(
-            positions, hidden)
+            positions, masked)
         tokens = torch.cat([visible, masked], dim=1)
         for block in self.blocks:
             tokens = block(tokens)

@@ -1,7 +1,7 @@
 """SMILERecognizer: wires SMILE's encoder, decoder, head and target."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmaction.registry import MODELS
@@ -10,6 +10,7 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from ..target_generators.base import TargetGenerator
+from ..utils import mask_indices
 
 _TARGET = 'target_generator.'
 
@@ -29,8 +30,10 @@ class SMILERecognizer(BaseModel):
     ``out_channels`` default to the encoder's width, its token count and the
     target's width (an explicit ``out_channels`` that differs is an error);
     the target generator gets the token grid and the data preprocessor's
-    statistics; a head with ``norm_target='auto'`` takes the target's
-    recommendation.
+    statistics; a head with ``norm_target='auto'`` (or none) is built with
+    the target's recommendation (its ``default_norm``). The masks of a batch
+    become token indices once, in :meth:`loss`, which the encoder, decoder
+    and head take.
 
     Checkpoints hold the encoder (``backbone.*``, loadable into mmaction2's
     ``Recognizer3D`` with ``VisionTransformer``) and the decoder, not the
@@ -92,9 +95,11 @@ class SMILERecognizer(BaseModel):
         self.neck = MODELS.build(neck, default_args=dict(
             in_channels=self.backbone.embed_dims,
             num_tokens=self.backbone.num_tokens, out_channels=width))
+        # the one rule of the target normalisation: 'auto' (or none given)
+        # is what the target generator recommends
+        if head.get('norm_target', 'auto') == 'auto':
+            head = dict(head, norm_target=self.target_generator.default_norm)
         self.head = MODELS.build(head)
-        if self.head.norm_target == 'auto':
-            self.head.norm_target = self.target_generator.default_norm
         self.target_generator.log()
         self.register_state_dict_post_hook(self._drop_target_generator)
         self.register_load_state_dict_pre_hook(self._keep_target_generator)
@@ -162,37 +167,35 @@ class SMILERecognizer(BaseModel):
             f"{mode!r}: use mode='loss' to train and mode='tensor' for "
             'features; evaluate by fine-tuning or linear probing')
 
-    def _masks(self, data_samples: Optional[List], batch: int,
-               device) -> Tensor:
+    @staticmethod
+    def _token_indices(data_samples: Optional[List], batch: int,
+                       device) -> Tuple[Tensor, Tensor]:
+        """The visible and masked token indices of the batch's masks,
+        computed once, on the CPU, and handed to encoder, decoder and
+        head."""
         if not data_samples or 'mask' not in data_samples[0]:
             raise ValueError(
                 "the batch has no token masks: add TubeTrajectoryMaskGenerator"
                 " and PackActionInputs(algorithm_keys=('mask',)) to the "
                 'training pipeline')
-        masks = torch.stack([torch.as_tensor(s.mask) for s in data_samples])
+        masks = torch.stack([torch.as_tensor(s.mask).cpu()
+                             for s in data_samples])
         if masks.shape[0] != batch:
             raise ValueError(f'{masks.shape[0]} masks for {batch} clips; use '
                              'one clip per sample (num_clips=1)')
-        masks = masks.flatten(1)
-        # counted here, before the masks reach the GPU: the encoder, decoder
-        # and loss then pick tokens without waiting for it
-        visible = (~masks.cpu()).sum(dim=1)
-        if bool((visible != visible[0]).any()):
-            raise ValueError(
-                'every clip of a batch must have the same number of visible '
-                f'tokens, got {visible.tolist()}; use '
-                'TubeTrajectoryMaskGenerator, which fixes the count')
-        return masks.to(device, non_blocking=True), int(visible[0])
+        visible, masked = mask_indices(masks)
+        return (visible.to(device, non_blocking=True),
+                masked.to(device, non_blocking=True))
 
     def loss(self, inputs: Tensor, data_samples: List) -> Dict[str, Tensor]:
         """Reconstruction loss of the masked tokens."""
         video = self._clips(inputs)
-        mask, num_visible = self._masks(data_samples, video.shape[0],
-                                        video.device)
-        latent = self.backbone(video, mask, num_visible=num_visible)
-        pred = self.neck(latent, mask)
+        visible, masked = self._token_indices(data_samples, video.shape[0],
+                                              video.device)
+        latent = self.backbone(video, visible)
+        pred = self.neck(latent, visible, masked)
         target = self.target_generator(video)
-        return self.head.loss(pred, target, mask)
+        return self.head.loss(pred, target, masked)
 
     @staticmethod
     def _check_finite(losses: Dict[str, Tensor], data_samples: List) -> None:

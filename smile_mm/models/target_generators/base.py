@@ -42,8 +42,11 @@ class TargetGenerator(BaseModule):
             the weights it is built with (see :meth:`init_weights`).
     """
 
-    #: normalisation the head applies to these targets with norm_target='auto'
-    default_norm = 'clip'
+    @property
+    def default_norm(self) -> str:
+        """The normalisation a SMILERecognizer's head with
+        ``norm_target='auto'`` applies to these targets."""
+        return 'clip'
 
     def __init__(self,
                  grid: Sequence[int],

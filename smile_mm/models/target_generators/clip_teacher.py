@@ -138,7 +138,6 @@ class CLIPTeacher(ImageTeacher):
                 patch_size=self.patch_size,
                 pixel_mean=self.pixel_mean.flatten().tolist(),
                 pixel_std=self.pixel_std.flatten().tolist())
-            self.default_norm = self.fallback.default_norm
         else:
             config = _model_config(model_name)
             tower = self._read_weights(config)
@@ -278,6 +277,13 @@ class CLIPTeacher(ImageTeacher):
         if self.fallback is not None:
             return self.fallback.out_channels
         return self.width
+
+    @property
+    def default_norm(self) -> str:
+        """The pixel fallback's normalisation where it stands in."""
+        if self.fallback is not None:
+            return self.fallback.default_norm
+        return super().default_norm
 
     def describe(self) -> str:
         if self.fallback is not None:

@@ -23,7 +23,10 @@ class PixelTarget(TargetGenerator):
         **kwargs: See :class:`TargetGenerator`.
     """
 
-    default_norm = 'none'
+    @property
+    def default_norm(self) -> str:
+        """Per-token normalised already: none more."""
+        return 'none'
 
     def __init__(self, normalize: bool = True, eps: float = 1e-6,
                  **kwargs) -> None:

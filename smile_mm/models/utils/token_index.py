@@ -1,10 +1,13 @@
-"""Visible and masked tokens picked by index instead of a boolean mask.
+"""The token mask of a batch, turned into indices once.
 
-``tokens[mask]`` asks the GPU how many tokens the mask selects before it can
-size its output: a host synchronisation in every training step, and a graph
-break for ``torch.compile``. When the count per clip is known on the host,
-the same tokens, in the same raster order, come from a stable sort of the
-mask and a gather, with no synchronisation.
+``SMILERecognizer.loss`` turns the masks of a batch into the indices of the
+visible and of the masked tokens here, once, on the CPU where the masks
+come from, and hands them to the encoder (which encodes the visible ones),
+the decoder (which puts mask tokens at the masked ones) and the head (which
+compares the masked ones), as mmpretrain's MAE hands ``ids_restore`` down.
+Picking tokens by index instead of ``tokens[mask]`` never asks the GPU how
+many tokens a mask selects, so no step waits for it and ``torch.compile``
+sees no graph break.
 """
 from __future__ import annotations
 
@@ -14,23 +17,24 @@ import torch
 from torch import Tensor
 
 
-def split_by_mask(mask: Tensor, num_masked: int) -> Tuple[Tensor, Tensor]:
-    """Token indices [B, N - num_masked] (visible) and [B, num_masked]
-    (masked) of a bool mask [B, N], each in raster order.
+def mask_indices(mask: Tensor) -> Tuple[Tensor, Tensor]:
+    """The indices of the visible [B, N_visible] and of the masked
+    [B, N_masked] tokens of a bool mask [B, ...] (True: masked), each in
+    raster order.
 
-    Every row of ``mask`` must hold exactly ``num_masked`` True values (the
-    caller knows the count: the mask generator fixes it, or the shape of a
-    tensor carries it). A mask on the CPU is checked here; one on a GPU is
-    not (reading the count back would stall the step): ``SMILERecognizer``
-    checks its masks on the CPU before they move.
+    Raises:
+        ValueError: the clips mask different numbers of tokens (a batch
+            needs one count; TubeTrajectoryMaskGenerator fixes it).
     """
-    if mask.device.type == 'cpu':
-        counts = mask.sum(dim=1)
-        if bool((counts != num_masked).any()):
-            raise ValueError(f'{num_masked} masked tokens expected in every '
-                             f'clip, the mask has {counts.tolist()}')
+    mask = mask.flatten(1)
+    visible = (~mask).sum(dim=1)
+    if bool((visible != visible[0]).any()):
+        raise ValueError(
+            'every clip of a batch must have the same number of visible '
+            f'tokens, got {visible.tolist()}; use '
+            'TubeTrajectoryMaskGenerator, which fixes the count')
     order = torch.argsort(mask.to(torch.int32), dim=1, stable=True)
-    split = mask.shape[1] - num_masked
+    split = int(visible[0])
     return order[:, :split], order[:, split:]
 
 
