@@ -32,45 +32,39 @@ The fixes:
    ``torchrun`` on machines without a GPU fails. Without CUDA the process
    group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU;
    with CUDA nothing is patched.
-5. ``whole_checkpoints``: mmengine writes a checkpoint straight to
-   ``epoch_N.pth`` (``LocalBackend.put``), so a run killed or out of disk
-   while saving leaves a truncated file that ``--resume`` picks up. Local
-   files are written to a temporary name and renamed
-   (:func:`smile_mm.fileio.write_whole`): a checkpoint is complete or
-   absent, and a write error names the folder and its free space.
-6. ``multimodal_transformers5``: mmpretrain 1.2.0 and mmaction2 1.2.0 turn
+5. ``multimodal_transformers5``: mmpretrain 1.2.0 and mmaction2 1.2.0 turn
    on their multi-modal models (BLIP, VindLU) for any
    ``transformers>=4.28.0``, but that code imports
    ``find_pruneable_heads_and_indices`` and other helpers that transformers
    5 removed: with transformers 5 installed, ``import mmaction.models``
    fails (``TypeError: NoneType takes no arguments`` in mmpretrain,
    ``ImportError`` in mmaction). When those helpers are missing, both
-   packages' ``WITH_MULTIMODAL`` flags are set to False as their
-   ``utils.dependency`` modules are imported; their multi-modal models then
+   packages' ``WITH_MULTIMODAL`` flags are set to False right after their
+   ``utils.dependency`` modules are imported (mmpretrain's ``__init__``
+   reaches its BLIP code in the same import, so nothing earlier can), where
+   the installed transformers is 5 or newer; their multi-modal models then
    raise the packages' own "requires extra multi-modal dependencies" error,
    and everything else (transformers included) works. mmpretrain is not a
    dependency of smile_mm; where it is installed, mmaction2's backbones
    import it (``MobileOneTSM``), and its flag is set too.
-7. ``pack_algorithm_keys``: mmaction2 1.1.0's ``PackActionInputs`` has no
+6. ``pack_algorithm_keys``: mmaction2 1.1.0's ``PackActionInputs`` has no
    ``algorithm_keys`` (added in 1.2.0), which SMILE's pipelines use to hand
-   the token mask to the model; under 1.1.0 (OpenTAD's pin) it gets 1.2.0's
-   argument and behaviour: each listed key of the results becomes a field
-   of the data sample.
-8. ``import_warnings``: two warnings that every run printed and no user can
+   the token mask to the model; under 1.1.0 (OpenTAD's pin) smile_mm
+   registers its own subclass under that name, with 1.2.0's argument and
+   behaviour: each listed key of the results becomes a field of the data
+   sample. mmaction2's class is left as it is.
+7. ``import_warnings``: two warnings that every run printed and no user can
    act on. mmcv-lite has no compiled ``mmcv.ops``, and ``mmcv.cnn.bricks.transformer``
    warns at import that ``MultiScaleDeformableAttention`` is missing
    (nothing in mmaction2's video recognisers or smile_mm uses it); silenced
    only where mmcv's compiled operators are absent. setuptools 80 warns that
    ``pkg_resources`` is deprecated whenever mmengine imports it to resolve
    ``mmaction::`` config bases, the reason smile_mm pins ``setuptools<81``.
-9. ``state_dict_hooks``: torch 2.5 made ``nn.Module``'s state-dict post-hook
-   and load pre-hook public (``register_state_dict_post_hook``,
-   ``register_load_state_dict_pre_hook``, pytorch/pytorch#131690); torch
-   2.0 to 2.4 (OpenTAD's pin is 2.0.1) have them only as the private
-   ``_register_state_dict_hook`` and ``_register_load_state_dict_pre_hook``
-   with the same hook signatures. There the public names are added to
-   ``nn.Module`` and call the private ones, so smile_mm's encoders register
-   their hooks through the public names on every torch.
+
+What smile_mm owns itself is not here: its runner writes its checkpoints
+whole (:class:`smile_mm.engine.SMILERunner`), and its modules register
+their state-dict hooks on every torch
+(:mod:`smile_mm.models.utils.state_dict_hooks`).
 """
 from __future__ import annotations
 
@@ -283,26 +277,8 @@ def fix_cpu_distributed() -> bool:
     return patched
 
 
-# 5. checkpoints written whole -------------------------------------------------
-def fix_whole_checkpoints() -> bool:
-    from mmengine.fileio.backends import LocalBackend
-    if getattr(LocalBackend.put, _PATCH_MARK, False):
-        return False
-
-    def put(self, obj: bytes, filepath) -> None:
-        from .fileio import write_bytes_whole
-        write_bytes_whole(obj, str(filepath))
-
-    setattr(put, _PATCH_MARK, True)
-    LocalBackend.put = put
-    return True
-
-
-# 6. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ----
+# 5. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ----
 _FLAG_MODULES = ('mmpretrain.utils.dependency', 'mmaction.utils.dependency')
-#: what their BLIP / VindLU code imports from transformers.modeling_utils
-_BLIP_NEEDS = ('apply_chunking_to_forward', 'find_pruneable_heads_and_indices',
-               'prune_linear_layer')
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
@@ -332,20 +308,16 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
 
-def _transformers_lacks_blip_helpers() -> bool:
-    """True if transformers is installed without what BLIP and VindLU
-    import. Decided from the source of ``transformers.modeling_utils``, so
-    that smile_mm's import does not load transformers."""
-    spec = importlib.util.find_spec('transformers')
-    if spec is None or not spec.submodule_search_locations:
+def transformers_without_blip_helpers() -> bool:
+    """Whether the installed transformers is 5 or newer, which removed
+    ``find_pruneable_heads_and_indices`` and the other helpers that BLIP and
+    VindLU import (read from its metadata: transformers is not loaded)."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        major = version('transformers').split('.')[0]
+    except PackageNotFoundError:
         return False
-    for folder in spec.submodule_search_locations:
-        path = os.path.join(folder, 'modeling_utils.py')
-        if os.path.isfile(path):
-            with open(path, encoding='utf-8') as file:
-                source = file.read()
-            return not all(name in source for name in _BLIP_NEEDS)
-    return False
+    return major.isdigit() and int(major) >= 5
 
 
 def _disable_multimodal(module: types.ModuleType) -> None:
@@ -356,7 +328,7 @@ def _disable_multimodal(module: types.ModuleType) -> None:
 
 def fix_multimodal_transformers5() -> bool:
     if (any(isinstance(f, _AfterImport) for f in sys.meta_path)
-            or not _transformers_lacks_blip_helpers()):
+            or not transformers_without_blip_helpers()):
         return False
     waiting, changed = [], False
     for name in _FLAG_MODULES:
@@ -371,34 +343,41 @@ def fix_multimodal_transformers5() -> bool:
     return changed or bool(waiting)
 
 
-# 7. mmaction2 1.1.0's PackActionInputs without algorithm_keys ----------------
+# 6. mmaction2 1.1.0's PackActionInputs without algorithm_keys ----------------
 def fix_pack_algorithm_keys() -> bool:
     import inspect
 
     from mmaction.datasets.transforms import formatting
-    pack = formatting.PackActionInputs
-    if ('algorithm_keys' in inspect.signature(pack.__init__).parameters
-            or pack.__dict__.get(_PATCH_MARK)):
+    from mmaction.registry import TRANSFORMS
+    upstream = formatting.PackActionInputs
+    if ('algorithm_keys' in inspect.signature(upstream.__init__).parameters
+            or getattr(TRANSFORMS.get('PackActionInputs'), _PATCH_MARK,
+                       False)):
         return False
-    init, transform = pack.__init__, pack.transform
 
-    def __init__(self, *args, algorithm_keys=(), **kwargs):
-        init(self, *args, **kwargs)
-        self.algorithm_keys = algorithm_keys
+    class PackActionInputs(upstream):
+        """mmaction2 1.1.0's PackActionInputs with 1.2.0's
+        ``algorithm_keys``: each listed key of the results becomes a field
+        of the data sample."""
 
-    def pack_transform(self, results):
-        packed = transform(self, results)
-        for key in self.algorithm_keys:
-            if key in results:
-                packed['data_samples'].set_field(results[key], key)
-        return packed
+        def __init__(self, *args, algorithm_keys=(), **kwargs):
+            super().__init__(*args, **kwargs)
+            self.algorithm_keys = tuple(algorithm_keys)
 
-    pack.__init__, pack.transform = __init__, pack_transform
-    setattr(pack, _PATCH_MARK, True)
+        def transform(self, results):
+            packed = super().transform(results)
+            for key in self.algorithm_keys:
+                if key in results:
+                    packed['data_samples'].set_field(results[key], key)
+            return packed
+
+    setattr(PackActionInputs, _PATCH_MARK, True)
+    TRANSFORMS.register_module(name='PackActionInputs',
+                               module=PackActionInputs, force=True)
     return True
 
 
-# 8. import-time warnings nobody can act on -------------------------------------
+# 7. import-time warnings nobody can act on -------------------------------------
 #: (message pattern, where it is silenced) of each silenced warning
 IMPORT_WARNINGS = (
     (r'Fail to import ``MultiScaleDeformableAttention``', 'no mmcv._ext'),
@@ -430,25 +409,6 @@ def _has_mmcv_ops() -> bool:
         for folder in spec.submodule_search_locations))
 
 
-# 9. public state-dict hooks before torch 2.5 -----------------------------------
-def fix_state_dict_hooks() -> bool:
-    module = torch.nn.Module
-    changed = False
-    if not hasattr(module, 'register_state_dict_post_hook'):
-        def register_state_dict_post_hook(self, hook):
-            return self._register_state_dict_hook(hook)
-        module.register_state_dict_post_hook = register_state_dict_post_hook
-        changed = True
-    if not hasattr(module, 'register_load_state_dict_pre_hook'):
-        def register_load_state_dict_pre_hook(self, hook):
-            return self._register_load_state_dict_pre_hook(hook,
-                                                           with_module=True)
-        module.register_load_state_dict_pre_hook = \
-            register_load_state_dict_pre_hook
-        changed = True
-    return changed
-
-
 FIXES: Dict[str, Callable[[], bool]] = {
     'import_warnings': fix_import_warnings,
     'multimodal_transformers5': fix_multimodal_transformers5,
@@ -457,9 +417,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'numpy2_aliases': fix_numpy2_aliases,
     'color_jitter_hue': fix_color_jitter_hue,
     'cpu_distributed': fix_cpu_distributed,
-    'whole_checkpoints': fix_whole_checkpoints,
     'pack_algorithm_keys': fix_pack_algorithm_keys,
-    'state_dict_hooks': fix_state_dict_hooks,
 }
 
 

@@ -1,84 +1,21 @@
 """Bad inputs and faults, as a user meets them: each is either read right or
 an error that names the bad value or file and the fix.
 
-Cases handled before this file have their tests beside the code they
-exercise, and stay there: unreadable videos and the failure budget
+Cases with a home in the package have their tests beside the code they
+exercise: annotation lists (tests/datasets/test_annotation_list.py),
+unreadable videos and the failure budget
 (tests/datasets/test_tolerant_video_dataset.py), invalid objects
-(tests/datasets/test_object_bank.py), config values and pipeline order
+(tests/datasets/test_object_bank.py), safe checkpoint loading and files
+written whole (tests/fileio/), config values and pipeline order
 (tests/test_configs.py, test_tolerant_video_dataset.py), a non-finite loss
 (tests/models/test_smile_recognizer.py), resume after a kill
 (tests/tools/test_train.py), CLIP files and token grids
-(tests/models/test_clip_teacher.py, test_pos_embed.py).
+(tests/models/test_clip_teacher.py, test_pos_embed.py), settings, labels
+and checkpoints at the tools (tests/tools/test_what_a_user_meets.py).
 """
 import pytest
 
-from smile_mm.datasets import (AnnotationError, StaticClipDataset,
-                               TolerantVideoDataset)
-from smile_mm.fileio.safe_load import _allow_list_available
-
-PIPELINE = [dict(type='DecordInit'), dict(type='SampleFrames', clip_len=4),
-            dict(type='DecordDecode')]
-
-
-def video_dataset(tmp_path, text, **kwargs):
-    ann = tmp_path / 'train_list.txt'
-    ann.write_text(text)
-    # parsing only: the listed videos need not exist
-    return TolerantVideoDataset(ann_file=str(ann), pipeline=PIPELINE,
-                                data_prefix=dict(video='/data/k400'),
-                                check_files=False, **kwargs)
-
-
-def infos(dataset):
-    return [(d['filename'], d['label']) for d in dataset.load_data_list()]
-
-
-# annotation lists ----------------------------------------------------------
-def test_annotation_lines_that_read_right(tmp_path):
-    text = ('a.mp4 3\n'
-            'b.mp4  4\n'  # two spaces
-            '\n'  # a blank line in the middle
-            'folder with space/c d.mp4 5\n'  # spaces in the path
-            'e.mp4\t6\n'
-            '   \n')
-    assert infos(video_dataset(tmp_path, text)) == [
-        ('/data/k400/a.mp4', 3), ('/data/k400/b.mp4', 4),
-        ('/data/k400/folder with space/c d.mp4', 5),
-        ('/data/k400/e.mp4', 6)]
-    multi = video_dataset(tmp_path, 'x y.mp4 1 5  7\n', multi_class=True,
-                          num_classes=8)
-    assert infos(multi) == [('/data/k400/x y.mp4', [1, 5, 7])]
-
-
-@pytest.mark.parametrize('text, problem', [
-    ('a.mp4 3\nb.mp4 cat\n', r"train_list.txt:2: the label 'cat' is not "
-     r"an integer .* in 'b.mp4 cat'"),
-    ('a.mp4 3\nb.mp4 3.5\n', r"train_list.txt:2: the label '3.5'"),
-    ('', r'train_list.txt holds no lines'),
-    ('\n\n', r'train_list.txt holds no lines'),
-    ('a.mp4 3\nb.mp4 9\n', r"train_list.txt:2: a label is outside \[0, 5\) "
-     r"\(num_classes=5\) in 'b.mp4 9'"),
-])
-def test_annotation_lines_that_are_errors(tmp_path, text, problem):
-    with pytest.raises(AnnotationError, match=problem):
-        video_dataset(tmp_path, text, num_classes=5)
-
-
-def test_multi_label_and_path_lists(tmp_path):
-    with pytest.raises(AnnotationError, match=r"train_list.txt:1: no "
-                       r"integer labels after the path"):
-        video_dataset(tmp_path, 'a.mp4 x\n', multi_class=True,
-                      num_classes=4)
-    images = tmp_path / 'images.txt'
-    images.write_text('p q.jpg 7\n\nr.jpg\n')
-    dataset = StaticClipDataset(background='image', ann_file=str(images),
-                                data_prefix=dict(img='/img'),
-                                pipeline=[dict(type='LoadStaticClip',
-                                               clip_len=4)],
-                                check_files=False)
-    assert [d['filename'] for d in dataset.load_data_list()] == [
-        '/img/p q.jpg', '/img/r.jpg']
-
+from .fileio.test_atomic_write import FullDisk
 
 # tools/convert_checkpoint.py -----------------------------------------------
 def convert_fails(tmp_path, capsys, state, *extra, raw=None):
@@ -136,125 +73,6 @@ def test_convert_checkpoint_from_leaves_strangers_out(tmp_path, capsys):
     assert 'left out 1 keys: junk.x' in capsys.readouterr().out
     state = torch.load(tmp_path / 'out.pth')['state_dict']
     assert list(state) == ['backbone.patch_embed.projection.weight']
-
-
-# loading checkpoints safely -------------------------------------------------
-class CreatesAFile:
-    """Unpickling this opens (so creates) a file: code run from a pickle."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return open, (self.path, 'w')
-
-
-def crafted(tmp_path, target):
-    """An mmengine-looking checkpoint with a payload."""
-    import torch
-
-    from smile_mm.models import MaskedVideoViT
-    backbone = MaskedVideoViT('small', img_size=32, num_frames=4,
-                              embed_dims=32, depth=1, num_heads=2)
-    path = tmp_path / 'crafted.pth'
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in
-                               backbone.state_dict().items()},
-                'meta': {'note': CreatesAFile(str(target))}}, path)
-    return str(path)
-
-
-def test_the_crafted_checkpoint_is_an_attack(tmp_path):
-    """The payload works where checkpoints load with full unpickling."""
-    import torch
-    target = tmp_path / 'pwned'
-    torch.load(crafted(tmp_path, target), weights_only=False)
-    assert target.exists()
-
-
-@pytest.mark.skipif(not _allow_list_available(), reason='this torch has no '
-                    'allow-list for torch.load (torch >= 2.5): smile_mm '
-                    'loads with a warning there, as tested below')
-def test_no_loader_runs_code_from_a_checkpoint(tmp_path, capsys):
-    from mmengine.runner.checkpoint import _load_checkpoint
-
-    from smile_mm.apis import load_encoder
-    from smile_mm.fileio import UnsafeCheckpointError
-    from tools.convert_checkpoint import main as convert
-    from tools.extract_features import main as extract
-    target = tmp_path / 'pwned'
-    path = crafted(tmp_path, target)
-    expected = (r'crafted.pth would call io.open while it is loaded;'
-                r'.* SMILE_MM_SAFE_GLOBALS="io.open"')
-    with pytest.raises(UnsafeCheckpointError, match=expected):
-        _load_checkpoint(path)  # load_from, --resume, load_checkpoint
-    with pytest.raises(UnsafeCheckpointError, match=expected):
-        load_encoder(path, 'small', img_size=32, num_frames=4)
-    with pytest.raises(SystemExit):
-        convert([path, str(tmp_path / 'out.pth'), '--to', 'mmaction'])
-    assert 'would call io.open' in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        extract([path, str(tmp_path), str(tmp_path / 'feats')])
-    assert 'would call io.open' in capsys.readouterr().err
-    assert not target.exists()
-
-
-@pytest.mark.skipif(not _allow_list_available(), reason='this torch has no '
-                    'allow-list for torch.load (torch >= 2.5): smile_mm '
-                    'loads with a warning there, as tested below')
-def test_a_trusted_name_is_allowed(tmp_path, monkeypatch):
-    from fractions import Fraction
-
-    import torch
-
-    from smile_mm.fileio import TRUST_ENV, UnsafeCheckpointError, safe_load
-    torch.save({'w': torch.ones(1), 'ratio': Fraction(1, 3)},
-               tmp_path / 'f.pth')
-    with pytest.raises(UnsafeCheckpointError, match='fractions.Fraction'):
-        safe_load(str(tmp_path / 'f.pth'))
-    monkeypatch.setenv(TRUST_ENV, 'fractions.Fraction')
-    assert safe_load(str(tmp_path / 'f.pth'))['ratio'] == Fraction(1, 3)
-    monkeypatch.setenv(TRUST_ENV, 'fractions.Nope')
-    with pytest.raises(ValueError, match="names 'fractions.Nope'"):
-        safe_load(str(tmp_path / 'f.pth'))
-
-
-@pytest.mark.skipif(not _allow_list_available(), reason='this torch has no '
-                    'allow-list for torch.load (torch >= 2.5): smile_mm '
-                    'loads with a warning there, as tested below')
-def test_getattr_is_allowed_only_for_history_buffers(tmp_path):
-    import torch
-    from mmengine.logging import HistoryBuffer
-
-    from smile_mm.fileio import UnsafeCheckpointError, safe_load
-    buffer = HistoryBuffer()
-    buffer.update(2.0)
-    torch.save({'hub': buffer}, tmp_path / 'hub.pth')
-    assert safe_load(str(tmp_path / 'hub.pth'))['hub'].current() == 2.0
-
-    class ReadsAnAttribute:
-        def __reduce__(self):  # getattr(HistoryBuffer, '__init__')
-            return getattr, (HistoryBuffer, '__init__')
-
-    torch.save({'x': ReadsAnAttribute()}, tmp_path / 'attr.pth')
-    with pytest.raises(UnsafeCheckpointError, match="getattr.*'__init__'"):
-        safe_load(str(tmp_path / 'attr.pth'))
-
-
-def test_old_torch_without_an_allow_list_says_so(tmp_path, monkeypatch,
-                                                 caplog):
-    import torch
-    from mmengine.logging import HistoryBuffer
-
-    from smile_mm.fileio import safe_load
-    monkeypatch.delattr(torch.serialization, 'safe_globals',
-                        raising=False)  # torch < 2.5
-    torch.save({'w': torch.ones(2)}, tmp_path / 'plain.pth')
-    torch.save({'hub': HistoryBuffer()}, tmp_path / 'hub.pth')
-    with caplog.at_level('WARNING', logger='smile_mm'):
-        assert safe_load(str(tmp_path / 'plain.pth'))['w'].sum() == 2
-        assert not caplog.records
-        safe_load(str(tmp_path / 'hub.pth'))
-    assert 'loaded with full unpickling' in caplog.text
 
 
 # model wiring ---------------------------------------------------------------
@@ -336,45 +154,6 @@ def test_rgba_folder_says_what_it_skipped(tmp_path):
         ObjectBank(source='rgba', root=str(only_jpeg))
 
 
-# files written whole --------------------------------------------------------
-class FullDisk:
-    """A file whose writes stop half-way with ENOSPC."""
-
-    def __init__(self, path, mode):
-        self.file = open(path, mode)
-
-    def write(self, data):
-        import errno
-        self.file.write(data[:len(data) // 2])
-        raise OSError(errno.ENOSPC, 'No space left on device')
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.file.close()
-
-
-def test_checkpoints_are_complete_or_absent(tmp_path, monkeypatch):
-    import torch
-    from mmengine.runner.checkpoint import save_checkpoint
-
-    from smile_mm.fileio import atomic_write
-    path = tmp_path / 'epoch_1.pth'
-    save_checkpoint({'state_dict': {'w': torch.ones(3)}}, str(path))
-    before = path.read_bytes()
-    monkeypatch.setattr(atomic_write, 'open', FullDisk, raising=False)
-    with pytest.raises(OSError, match=r'could not write .*epoch_1.pth \(the '
-                       r'disk is full\): No space left on device; [\d.]+ '
-                       r'[MG]B free in .*; nothing was left behind'):
-        save_checkpoint({'state_dict': {'w': torch.zeros(3)}}, str(path))
-    assert path.read_bytes() == before  # the complete one is kept
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_1.pth']
-    with pytest.raises(OSError):
-        save_checkpoint({'state_dict': {}}, str(tmp_path / 'epoch_2.pth'))
-    assert not (tmp_path / 'epoch_2.pth').exists()
-
-
 # tools/extract_features.py --------------------------------------------------
 @pytest.fixture
 def feature_setup(tmp_path, rng, monkeypatch):
@@ -454,16 +233,3 @@ def test_a_full_disk_stops_extraction_cleanly(feature_setup, capsys,
     assert '(the disk is full)' in text and 'free in' in text
     assert sorted(os.listdir(out)) == ['.smile_mm']
     assert os.listdir(f'{out}/.smile_mm') == []
-
-
-def test_a_truncated_checkpoint_names_the_file(tmp_path):
-    import pickle
-
-    import torch
-    from mmengine.runner.checkpoint import _load_checkpoint
-    torch.save({'state_dict': {'w': torch.ones(1000)}}, tmp_path / 'a.pth')
-    data = (tmp_path / 'a.pth').read_bytes()
-    (tmp_path / 'a.pth').write_bytes(data[:len(data) // 2])
-    with pytest.raises(pickle.UnpicklingError, match=r'a.pth could not be '
-                       r'read as a PyTorch checkpoint \(RuntimeError'):
-        _load_checkpoint(str(tmp_path / 'a.pth'))

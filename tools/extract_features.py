@@ -49,9 +49,9 @@ from smile_mm.apis import (config_test_pipeline, data_preprocessor,
                            load_config, load_encoder, to_clip)
 from smile_mm.apis.inference import FEATURES_CONFIG
 from smile_mm.datasets.annotation_list import read_path_list
+from smile_mm.datasets.file_kinds import VIDEO_EXTENSIONS
 from smile_mm.fileio import file_digest, safe_load, write_whole
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
 
 
 def list_videos(source: str, list_file: Optional[str]) -> List[str]:

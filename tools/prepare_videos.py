@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from typing import List, Optional, Sequence, Tuple
 
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.m4v')
+from smile_mm.datasets.file_kinds import VIDEO_EXTENSIONS
 
 
 def output_name(path: str) -> str:

@@ -131,7 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except (AnnotationError, FileNotFoundError) as error:
         parser.error(f'{error}; point the config at your videos with '
                      '--cfg-options data_root=FOLDER ann_file_train=LIST '
-                     '(README, "Settings: written once, checked")')
+                     '(docs/settings.md)')
     tubelet, patch = 2, 16
     for transform in dataset.pipeline.transforms:
         if transform_name(transform) == 'TubeTrajectoryMaskGenerator':

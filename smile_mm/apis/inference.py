@@ -9,15 +9,16 @@ frames every 4, short side resized to 224, 224 px centre crop.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ContextManager, List, Sequence, Tuple, Union
+from typing import List, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 from mmaction.registry import MODELS
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.registry import DefaultScope
 
+from ..datasets.default_scope import mmaction_scope
+from ..datasets.pipeline_order import transform_name
 from ..engine.config_references import resolve_references
 from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
@@ -144,26 +145,15 @@ def config_test_pipeline(config: ConfigSource) -> List[dict]:
     return [dict(step) for step in steps]
 
 
-def _name(step: dict) -> str:
-    kind = step['type']
-    return kind if isinstance(kind, str) else kind.__name__
-
-
 def _after_decoding(steps: List[dict]) -> List[dict]:
     """The steps after the last decoding step (``DecordDecode``, ...)."""
-    names = [_name(step) for step in steps]
+    names = [transform_name(step) for step in steps]
     decoders = [i for i, name in enumerate(names) if name.endswith('Decode')]
     if not decoders:
         raise ValueError(
             f'the test pipeline {names} has no decoding step (DecordDecode, '
             'PyAVDecode, ...): decoded frames go into the steps after it')
     return steps[decoders[-1] + 1:]
-
-
-def _scope(cfg: Config) -> ContextManager:
-    """The registry scope the config's steps are built in."""
-    return DefaultScope.overwrite_default_scope(
-        cfg.get('default_scope', 'mmaction'))
 
 
 def _decoded(frames: Sequence[np.ndarray]) -> dict:
@@ -201,7 +191,7 @@ def _preprocess(cfg: Config, steps: List[dict], results: dict
     """``steps`` on ``results``, then the model's data preprocessor:
     [V, 3, T, H, W]."""
     preprocessor = data_preprocessor(cfg)
-    with _scope(cfg):
+    with mmaction_scope(cfg.get('default_scope', 'mmaction')):
         data = pseudo_collate([Compose(steps)(results)])
         return MODELS.build(preprocessor)(data, False)['inputs'][0]
 
@@ -223,10 +213,10 @@ def prepare_frame(frame: np.ndarray, config: ConfigSource) -> np.ndarray:
     """
     cfg = load_config(config)
     steps = _after_decoding(config_test_pipeline(cfg))
-    names = [_name(step) for step in steps]
+    names = [transform_name(step) for step in steps]
     if 'FormatShape' in names:
         steps = steps[:names.index('FormatShape')]
-    with _scope(cfg):
+    with mmaction_scope(cfg.get('default_scope', 'mmaction')):
         images = Compose(steps)(_decoded([frame]))['imgs']
     if len(images) != 1:
         raise ValueError(

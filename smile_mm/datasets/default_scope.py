@@ -1,15 +1,17 @@
-"""The registry scope smile_mm's datasets build their pipelines in."""
+"""The registry scope smile_mm's datasets and apis build pipelines in."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from typing import Optional
 
 from mmengine.registry import DefaultScope
 
 
-def mmaction_scope() -> AbstractContextManager:
-    """Build in mmaction's scope unless a config already set one, so that
-    datasets made in plain Python find mmaction's and smile_mm's transforms
-    by their registered names."""
-    current = DefaultScope.get_current_instance()
-    return DefaultScope.overwrite_default_scope(
-        None if current is not None else 'mmaction')
+def mmaction_scope(scope: Optional[str] = None) -> AbstractContextManager:
+    """Build in ``scope`` where it is given (a config's ``default_scope``),
+    else in the current scope, else in mmaction's, so that datasets made in
+    plain Python find mmaction's and smile_mm's transforms by their
+    registered names."""
+    if scope is None and DefaultScope.get_current_instance() is None:
+        scope = 'mmaction'
+    return DefaultScope.overwrite_default_scope(scope)

@@ -26,9 +26,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .file_kinds import IMAGE_EXTENSIONS
 from .object_images import Decoded, read_image_mask, read_rgba_png
 
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp')
 _MAX_LISTED = 20
 _PARALLEL_FROM = 64  # longer listings are decoded in worker processes
 

@@ -9,7 +9,7 @@ Two samplers produce the same :class:`ObjectMotion`:
   and a scale in [0.5, 1.5], linearly interpolated in between (by default
   the middle keyframe avoids the ends, see :func:`keyframe_values`).
 * :class:`AuthorsMotion` reproduces the authors' public code where it
-  differs from the paper (see ``docs`` of the README): box sides from
+  differs from the paper (docs/data_pipeline.md, "Presets"): box sides from
   {32, 48, 56, 64, 96, 128} times an aspect ratio with jitter; 48 trajectory
   points, Gaussian sigma 8, min-max normalised into a random 40..180 px
   square; rotation and size that drift cumulatively over 0-2 random inner

@@ -11,13 +11,12 @@ from mmaction.registry import DATASETS
 from .annotation_list import read_path_list
 from .default_scope import mmaction_scope
 from .failure_tolerance import FailureTolerantMixin
+from .file_kinds import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from .loading_guard import guard_loading
 from .pipeline_order import check_pipeline_order
 from .sample_seeds import SeededSamplesMixin
 from .transforms.load_static_clip import BACKGROUNDS
 
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mkv', '.webm', '.mov', '.mpg', '.mpeg')
 
 
 @DATASETS.register_module()

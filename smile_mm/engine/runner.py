@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
+from ..fileio import WHOLE_LOCAL
 from .checkpoint_report import (CheckpointMismatchError, adapted_on_load,
                                 compare_state, load_summary, matters, shapes)
 from .config_references import resolve_references, resolve_value
@@ -51,7 +52,10 @@ class SMILERunner(Runner):
       names the tensor, both shapes and ``load_from`` as the way to start a
       new run from those weights;
     * data loaders get no more workers than the process has cores
-      (:mod:`smile_mm.engine.loader_workers`).
+      (:mod:`smile_mm.engine.loader_workers`);
+    * checkpoints in a local folder are written whole (a temporary file
+      renamed into place, :class:`smile_mm.fileio.WholeLocalBackend`): a
+      run killed or out of disk while saving leaves the last complete one.
 
     Args:
         *args: Arguments of :class:`~mmengine.runner.Runner`.
@@ -151,6 +155,21 @@ class SMILERunner(Runner):
         self.logger.info(load_summary(
             compare_state(own, theirs, adapted_on_load(model)), filename))
         return checkpoint
+
+    def save_checkpoint(self, out_dir: str, filename: str,
+                        file_client_args: Optional[dict] = None,
+                        save_optimizer: bool = True,
+                        save_param_scheduler: bool = True,
+                        meta: Optional[dict] = None, by_epoch: bool = True,
+                        backend_args: Optional[dict] = None) -> None:
+        """mmengine's checkpoint, written whole where it goes to a local
+        folder and no backend is configured."""
+        if backend_args is None and file_client_args is None and \
+                '://' not in str(out_dir):
+            backend_args = dict(backend=WHOLE_LOCAL)
+        super().save_checkpoint(out_dir, filename, file_client_args,
+                                save_optimizer, save_param_scheduler, meta,
+                                by_epoch, backend_args)
 
     @master_only
     def dump_config(self) -> None:

@@ -4,6 +4,9 @@ A run killed, or a disk that fills up, while a checkpoint or a feature file
 is written leaves a truncated file that later counts as done. Written here,
 a file either is complete or does not exist; on a write error the temporary
 file is removed and the error names the folder and its free space.
+:class:`WholeLocalBackend` is mmengine's local file backend that writes so,
+registered as ``backend='whole_local'``; SMILERunner saves its checkpoints
+through it.
 """
 from __future__ import annotations
 
@@ -11,7 +14,12 @@ import errno
 import os
 import os.path as osp
 import shutil
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Union
+
+from mmengine.fileio import LocalBackend, register_backend
+
+#: the name SMILERunner gives mmengine for its checkpoints' backend
+WHOLE_LOCAL = 'whole_local'
 
 
 def _free_space(folder: str) -> str:
@@ -54,3 +62,11 @@ def write_whole(path: str, write: Callable[[BinaryIO], None]) -> None:
 def write_bytes_whole(data: bytes, path: str) -> None:
     """``write_whole`` of a bytes object."""
     write_whole(path, lambda file: file.write(data))
+
+
+@register_backend(WHOLE_LOCAL)
+class WholeLocalBackend(LocalBackend):
+    """mmengine's local backend, with files written whole."""
+
+    def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
+        write_bytes_whole(obj, str(filepath))

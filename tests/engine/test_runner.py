@@ -185,7 +185,8 @@ def test_positional_arguments_are_resolved_too(config, tmp_path):
     runner = SMILERunner(cfg.model, str(tmp_path / 'positional'),
                          cfg=cfg, train_dataloader=cfg.train_dataloader,
                          train_cfg=cfg.train_cfg,
-                         optim_wrapper=cfg.optim_wrapper)
+                         optim_wrapper=cfg.optim_wrapper,
+                         default_scope=cfg.default_scope)
     assert runner.model.backbone.grid == (2, 2, 2)
 
 

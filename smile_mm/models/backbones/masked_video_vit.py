@@ -14,8 +14,8 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ..layers import VIT_INIT_CFG, Block
-from ..utils import (GRID_KEY, record_grid, resize_pos_embed, source_grid,
-                     take_tokens)
+from ..utils import (GRID_KEY, on_load_state_dict, on_state_dict,
+                     record_grid, resize_pos_embed, source_grid, take_tokens)
 
 #: names torch's wrappers put into module paths (FSDP, checkpointing, compile)
 _WRAPPER_NAMES = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
@@ -146,8 +146,8 @@ class MaskedVideoViT(BaseModule):
             for rate in rates
         ])
         self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
-        self.register_state_dict_post_hook(self._record_grid)
-        self.register_load_state_dict_pre_hook(self._fit_position_table)
+        on_state_dict(self, self._record_grid)
+        on_load_state_dict(self, self._fit_position_table)
 
     @staticmethod
     def _record_grid(module, state_dict, prefix, local_metadata) -> None:
@@ -187,10 +187,14 @@ class MaskedVideoViT(BaseModule):
                           f'{source} to {self.grid} (trilinear)',
                           logger='current')
 
-    def _check_input(self, video: Tensor) -> None:
-        grid = (video.shape[2] // self.tubelet_size,
+    def token_grid(self, video: Tensor) -> Tuple[int, int, int]:
+        """The token grid (T/t, H/p, W/p) of a clip [B, C, T, H, W]."""
+        return (video.shape[2] // self.tubelet_size,
                 video.shape[3] // self.patch_size,
                 video.shape[4] // self.patch_size)
+
+    def _check_input(self, video: Tensor) -> None:
+        grid = self.token_grid(video)
         if video.ndim != 5 or grid != self.grid:
             raise ValueError(
                 f'video of shape {tuple(video.shape)} gives a token grid '
@@ -210,9 +214,7 @@ class MaskedVideoViT(BaseModule):
         computed as one matrix product of the flattened tubelets, which
         cuDNN's strided 3-D convolution is several times slower at."""
         batch, channels = video.shape[:2]
-        t = video.shape[2] // self.tubelet_size
-        h = video.shape[3] // self.patch_size
-        w = video.shape[4] // self.patch_size
+        t, h, w = self.token_grid(video)
         # a strided convolution leaves out what does not fill a tubelet
         video = video[:, :, :t * self.tubelet_size, :h * self.patch_size,
                       :w * self.patch_size]
@@ -252,7 +254,5 @@ class MaskedVideoViT(BaseModule):
         tokens = self.norm(tokens)
         if visible is not None:
             return tokens
-        grid = (video.shape[2] // self.tubelet_size,
-                video.shape[3] // self.patch_size,
-                video.shape[4] // self.patch_size)
-        return tokens.transpose(1, 2).reshape(batch, self.embed_dims, *grid)
+        return tokens.transpose(1, 2).reshape(batch, self.embed_dims,
+                                              *self.token_grid(video))

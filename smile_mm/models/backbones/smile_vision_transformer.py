@@ -67,9 +67,7 @@ class SMILEVisionTransformer(MaskedVideoViT):
             self.eval()
 
     def _positions(self, video: Tensor) -> Tensor:
-        grid = (video.shape[2] // self.tubelet_size,
-                video.shape[3] // self.patch_size,
-                video.shape[4] // self.patch_size)
+        grid = self.token_grid(video)
         if video.ndim != 5 or 0 in grid:
             self._check_input(video)
         return resize_pos_embed(self.pos_embed, self.grid, grid)

@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from ..layers import VIT_INIT_CFG, Block
-from ..utils import take_tokens
+from ..utils import on_load_state_dict, take_tokens
 
 
 @MODELS.register_module()
@@ -81,7 +81,7 @@ class VideoMAEDecoder(BaseModule):
         ])
         self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
         self.head = nn.Linear(embed_dims, out_channels)
-        self.register_load_state_dict_pre_hook(self._fixed_position_table)
+        on_load_state_dict(self, self._fixed_position_table)
 
     def _fixed_position_table(self, module, state_dict, prefix,
                               *args) -> None:

@@ -9,8 +9,8 @@ from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from ..target_generators.base import TargetGenerator
-from ..utils import mask_indices
+from ..target_generators.base import INPUT_NORMS, TargetGenerator
+from ..utils import mask_indices, on_load_state_dict, on_state_dict
 
 _TARGET = 'target_generator.'
 
@@ -61,11 +61,10 @@ class SMILERecognizer(BaseModel):
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
+            mean, std = INPUT_NORMS['imagenet']
             data_preprocessor = dict(
-                type='ActionDataPreprocessor',
-                mean=[123.675, 116.28, 103.53],
-                std=[58.395, 57.12, 57.375],
-                format_shape='NCTHW')
+                type='ActionDataPreprocessor', mean=list(mean),
+                std=list(std), format_shape='NCTHW')
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
@@ -101,8 +100,8 @@ class SMILERecognizer(BaseModel):
             head = dict(head, norm_target=self.target_generator.default_norm)
         self.head = MODELS.build(head)
         self.target_generator.log()
-        self.register_state_dict_post_hook(self._drop_target_generator)
-        self.register_load_state_dict_pre_hook(self._keep_target_generator)
+        on_state_dict(self, self._drop_target_generator)
+        on_load_state_dict(self, self._keep_target_generator)
 
     # ------------------------------------------------------------ checkpoints
     @staticmethod

@@ -1,0 +1,35 @@
+"""State-dict hooks of smile_mm's modules, on every torch it supports.
+
+torch 2.5 made ``nn.Module``'s state-dict post-hook and load pre-hook public
+(``register_state_dict_post_hook``, ``register_load_state_dict_pre_hook``,
+pytorch/pytorch#131690). torch 2.0 to 2.4 (OpenTAD's pin is 2.0.1) have
+them only as the private ``_register_state_dict_hook`` and
+``_register_load_state_dict_pre_hook(..., with_module=True)``, with the same
+hook signatures. smile_mm's modules register their hooks here, which takes
+the public name where torch has it and the private one only where it has
+not; ``torch.nn.Module`` itself is left as it is.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from torch import nn
+
+
+def on_state_dict(module: nn.Module, hook: Callable):
+    """Call ``hook(module, state_dict, prefix, local_metadata)`` after
+    ``module`` wrote its state dict; returns torch's handle."""
+    register = getattr(module, 'register_state_dict_post_hook', None)
+    if register is None:  # torch < 2.5
+        return module._register_state_dict_hook(hook)
+    return register(hook)
+
+
+def on_load_state_dict(module: nn.Module, hook: Callable):
+    """Call ``hook(module, state_dict, prefix, local_metadata, ...)`` before
+    ``module`` loads a state dict; returns torch's handle."""
+    register = getattr(module, 'register_load_state_dict_pre_hook', None)
+    if register is None:  # torch < 2.5
+        return module._register_load_state_dict_pre_hook(hook,
+                                                          with_module=True)
+    return register(hook)
