@@ -1,8 +1,8 @@
 # SMILE pretraining clips from Kinetics-400 (paper section F.3, Table 18):
 # 16 frames with a temporal stride of 4, then pretrain_clips.py.
 # Videos prepared for random access by tools/prepare_videos.py (320 px short
-# side, a keyframe every 16 frames; README "Preparing videos for random
-# access"), with the list it writes. The downloaded videos work as they are,
+# side, a keyframe every 16 frames; docs/data_pipeline.md, "Preparing videos
+# for random access"), with the list it writes. The downloaded videos work as they are,
 # at several times the loading cost per clip (benchmarks/RESULTS.md,
 # data_throughput):
 #   data_root = 'data/kinetics400/videos_train'
