@@ -313,11 +313,12 @@ def transformers_without_blip_helpers() -> bool:
     ``find_pruneable_heads_and_indices`` and the other helpers that BLIP and
     VindLU import (read from its metadata: transformers is not loaded)."""
     from importlib.metadata import PackageNotFoundError, version
+
+    from mmengine.utils import digit_version
     try:
-        major = version('transformers').split('.')[0]
+        return digit_version(version('transformers')) >= digit_version('5.0')
     except PackageNotFoundError:
         return False
-    return major.isdigit() and int(major) >= 5
 
 
 def _disable_multimodal(module: types.ModuleType) -> None:

@@ -42,7 +42,6 @@ import copy
 import json
 import os
 import os.path as osp
-import re
 import sys
 import time
 from typing import Dict, List, Optional
@@ -53,8 +52,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.dataset import pseudo_collate
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import _load_checkpoint
 from tqdm import tqdm
 
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
@@ -68,9 +66,8 @@ from smile_mm.evaluation.feature_cache import extract_features, load_cache
 from smile_mm.evaluation.knn import weighted_knn_scores
 from smile_mm.datasets.annotation_list import AnnotationError
 from smile_mm.engine import ConfigSettingError, resolve_references
-from smile_mm.engine.checkpoint_report import (adapted_on_load,
-                                               compare_state, load_summary,
-                                               shapes)
+from smile_mm.engine.checkpoint_report import (load_weights, matters,
+                                               revised_state)
 from smile_mm.engine.console_log import quiet_console
 from smile_mm.engine.loader_workers import workers_within_cores
 from smile_mm.fileio import file_digest, write_whole
@@ -177,28 +174,29 @@ class Encoder:
 
 def load_model(cfg, checkpoint: str, logger):
     """The config's model with ``checkpoint`` loaded as ``load_from`` loads
-    it; every encoder weight must come from the checkpoint. One line says
-    what was loaded; the key lists go to the log file."""
+    it; every encoder weight must come from the checkpoint, with the
+    encoder's shapes. One line says what was loaded; the key lists go to
+    the log file."""
     model = MODELS.build(cfg.model)
     model.init_weights()
     state = _load_checkpoint(checkpoint, map_location='cpu', logger=logger)
-    state = state.get('state_dict', state)
-    # load_from (below too) strips a DataParallel 'module.' prefix
-    state = {re.sub(r'^module\.', '', key): value
-             for key, value in state.items()}
-    report = compare_state(shapes(model.state_dict()), shapes(state),
-                           adapted_on_load(model))
-    wanted = {f'backbone.{key}'
-              for key, _ in model.backbone.named_parameters()}
-    missing = sorted(wanted - set(state))
+    found = revised_state(state)
+    missing = sorted(f'backbone.{key}' for key, _ in
+                     model.backbone.named_parameters()
+                     if f'backbone.{key}' not in found)
     if missing:
         raise ValueError(
             f'{checkpoint} lacks {len(missing)} of the encoder\'s weights '
             f'(first: {missing[:3]}): is it a smile_mm or mmaction2 '
             'checkpoint of this architecture? (the authors\' files: '
             'tools/convert_checkpoint.py)')
-    _load_checkpoint_to_model(model, state, strict=False, logger=logger)
-    logger.info(load_summary(report, checkpoint))
+    _, report = load_weights(model, state, checkpoint, logger)
+    other = [name for name, *_ in report.mismatched
+             if name.startswith('backbone.')]
+    if other:
+        raise ValueError(f'{checkpoint} holds encoder weights of other '
+                         f'shapes: {matters(report)}; use a linear-probing '
+                         "config of the checkpoint's architecture")
     return model
 
 

@@ -24,11 +24,12 @@ from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
 from ..models.backbones.masked_video_vit import ARCHS
 from ..models.utils.checkpoint_conversion import strip_prefix, unwrap
-from ..packaged_configs import config_path
+from ..packaged_configs import CONFIGS
 
 ConfigSource = Union[str, Path, Config]
-#: the tools' config, as the package ships it
-FEATURES_CONFIG = config_path('smile/features/smile_vit_16x4x1_centre-clip.py')
+#: the tools' config, as the package ships it (checked where it is read)
+FEATURES_CONFIG = str(CONFIGS / 'smile' / 'features' /
+                      'smile_vit_16x4x1_centre-clip.py')
 
 
 def width_and_depth(backbone: dict) -> Tuple[int, int]:
@@ -123,7 +124,8 @@ def load_config(config: ConfigSource, **settings) -> Config:
                 f'{value!r}; set it in its test pipeline instead, or use a '
                 f"config whose pipeline reads '${{{key}}}'")
         entries[key] = value
-    return resolve_references(Config(entries, filename=cfg.filename))
+    return resolve_references(Config(entries, cfg_text=cfg.text,
+                                     filename=cfg.filename))
 
 
 def config_test_pipeline(config: ConfigSource) -> List[dict]:

@@ -12,15 +12,24 @@ direct child of one, that the checkpoint has nothing of (a new head, a new
 a part the checkpoint does have, such as a layer inside a block, or a shape
 that differs) matters. Entries a module adapts when it loads (a position
 table resized to the encoder's token grid: a module's ``adapted_on_load``)
-count as loaded. :func:`load_summary` says it in one line.
+count as loaded. :func:`load_summary` says it in one line, and
+:func:`load_weights` loads a checkpoint as mmengine's ``load_from`` does and
+logs that line: a warning when something matters; the key lists go to the
+log file.
 """
 from __future__ import annotations
 
+import logging
+import re
 from collections import Counter
 from typing import (AbstractSet, Dict, List, Mapping, NamedTuple, Sequence,
                     Set, Tuple)
 
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import nn
+
+#: mmengine's load_from strips a DataParallel prefix
+REVISE_KEYS = ((r'^module\.', ''), )
 
 Shape = Tuple[int, ...]
 
@@ -150,3 +159,37 @@ def matters(report: LoadReport) -> str:
         problems.append(f'{len(report.missing)} missing ('
                         + _names(report.missing) + ')')
     return ', '.join(problems)
+
+
+def revised_state(checkpoint: Mapping,
+                  revise_keys: Sequence[Tuple[str, str]] = REVISE_KEYS
+                  ) -> Dict:
+    """The state dict of a checkpoint (its ``state_dict``, else itself) with
+    the key rewrites mmengine's loader applies."""
+    state = checkpoint.get('state_dict', checkpoint)
+    for pattern, replacement in revise_keys:
+        state = {re.sub(pattern, replacement, key): value
+                 for key, value in state.items()}
+    return state
+
+
+def load_weights(model: nn.Module, checkpoint: dict, filename: str,
+                 logger: logging.Logger,
+                 revise_keys: Sequence[Tuple[str, str]] = REVISE_KEYS,
+                 strict: bool = False) -> Tuple[dict, LoadReport]:
+    """Load ``checkpoint`` into ``model`` as mmengine's ``load_from`` does,
+    and log one line of what was loaded (a warning when something
+    matters); mmengine's key lists go to ``logger`` too.
+
+    Returns:
+        (the checkpoint, the report).
+    """
+    report = compare_state(shapes(model.state_dict()),
+                           shapes(revised_state(checkpoint, revise_keys)),
+                           adapted_on_load(model))
+    checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
+                                           logger=logger,
+                                           revise_keys=list(revise_keys))
+    logger.log(logging.WARNING if matters(report) else logging.INFO,
+               load_summary(report, filename))
+    return checkpoint, report

@@ -82,12 +82,11 @@ def resolve_references(cfg: Config) -> Config:
         KeyError: A reference names an entry the config does not have.
         ValueError: References form a cycle.
     """
-    from .config_settings import check_settings, settings_read
+    from .config_settings import check_settings
     if not isinstance(cfg, Config):
         cfg = Config(dict(cfg))
     root = cfg.to_dict()
-    check_settings(root, cfg.filename, cfg.text)
-    read = settings_read(root)
+    read = check_settings(root, cfg.filename, cfg.text)
     resolved = {key: resolve_value(value, root, key)
                 for key, value in root.items()}
     resolved = {key: value for key, value in resolved.items()

@@ -58,16 +58,11 @@ RUN_KEYS = frozenset(_runner_arguments() | {
     'tta_model', 'tta_pipeline', 'test_pipeline'})
 
 
-def is_smile_config(entries: Mapping) -> bool:
-    """Whether the config imports smile_mm (``custom_imports``) or writes
-    ``${...}`` references: smile_mm's configs, their children and their
-    bases, whose every entry must reach the run."""
+def _imports_smile_mm(entries: Mapping) -> bool:
     imports = (entries.get('custom_imports') or {}).get('imports') or []
     imports = [imports] if isinstance(imports, str) else imports
     return any(name == 'smile_mm' or name.startswith('smile_mm.')
-               for name in imports) or any(
-                   True for value in entries.values()
-                   for _ in _references(value))
+               for name in imports)
 
 
 def _references(value: Any) -> Iterator[str]:
@@ -83,20 +78,21 @@ def _references(value: Any) -> Iterator[str]:
             yield from _references(item)
 
 
-def settings_read(entries: Mapping) -> Set[str]:
-    """The top-level entries, other than :data:`RUN_KEYS`, that references
-    name (once resolved, their values stand where they are read), and the
-    retired ones (``None``, read by nothing)."""
-    read = {name for value in entries.values()
-            for name in _references(value)
-            if name in entries and name not in RUN_KEYS}
-    return read | {key for key, value in entries.items()
-                   if value is None and key not in RUN_KEYS}
-
-
-def unreached_settings(entries: Mapping) -> Dict[str, List[str]]:
+def unreached_settings(entries: Mapping,
+                       refers: Optional[Mapping[str, Set[str]]] = None
+                       ) -> Dict[str, List[str]]:
     """The top-level entries that no run entry reads, directly or through
-    references, each with the unread entries that refer to it."""
+    references, each with the unread entries that refer to it; a setting
+    set to None is retired, not unread.
+
+    Args:
+        entries: The top-level entries, references unresolved.
+        refers: Each entry's referenced top-level names, where the caller
+            has them.
+    """
+    if refers is None:
+        refers = {key: set(_references(value))
+                  for key, value in entries.items()}
     reached: Set[str] = set()
     waiting = [key for key in entries if key in RUN_KEYS]
     while waiting:
@@ -104,13 +100,12 @@ def unreached_settings(entries: Mapping) -> Dict[str, List[str]]:
         if key in reached:
             continue
         reached.add(key)
-        waiting.extend(name for name in _references(entries[key])
-                       if name in entries)
+        waiting.extend(name for name in refers[key] if name in entries)
     readers: Dict[str, List[str]] = {
         key: [] for key in entries
         if key not in reached and entries[key] is not None}
     for key in readers:
-        for name in set(_references(entries[key])):
+        for name in refers[key]:
             if name in readers and name != key:
                 readers[name].append(key)
     return {key: sorted(names) for key, names in readers.items()}
@@ -160,8 +155,12 @@ def _why(key: str, readers: List[str], entries: Mapping, text: str) -> str:
 
 
 def check_settings(entries: Mapping, filename: Optional[str] = None,
-                   text: str = '') -> None:
+                   text: str = '') -> Set[str]:
     """Raise when a top-level entry of a smile_mm config reaches nothing.
+
+    A smile_mm config is one that imports smile_mm (``custom_imports``) or
+    writes ``${...}`` references: smile_mm's configs, their children and
+    their bases.
 
     Args:
         entries: The top-level entries of the config, references unresolved.
@@ -169,15 +168,21 @@ def check_settings(entries: Mapping, filename: Optional[str] = None,
         text: The text of the config's files (``Config.text``), which
             tells a setting the files read from one they never did.
 
+    Returns:
+        The settings (the top-level entries other than :data:`RUN_KEYS`),
+        which resolving folds into where they are read; none for another
+        config.
+
     Raises:
         ConfigSettingError: naming every such entry, the closest entries the
             config has and the entries that are read.
     """
-    if not is_smile_config(entries):
-        return
-    unreached = unreached_settings(entries)
+    refers = {key: set(_references(value)) for key, value in entries.items()}
+    if not (_imports_smile_mm(entries) or any(refers.values())):
+        return set()
+    unreached = unreached_settings(entries, refers)
     if not unreached:
-        return
+        return set(entries) - RUN_KEYS
     known = sorted(set(entries) - set(unreached))
     lines = []
     for key, readers in sorted(unreached.items()):

@@ -27,8 +27,8 @@ FILE_ONLY = (
     '"FileClient" will be deprecated',  # mmaction2's DecordInit and others
     '"HardDiskBackend" is the alias of "LocalBackend"',
     'The model and loaded state dict do not match exactly',  # key lists
-    'Load checkpoint from ',         # said by SMILERunner's one line
-    'Loads checkpoint by ',          # mmengine's loader: the same
+    'Loads checkpoint by ',          # mmengine's loader: said by the
+                                     # load's one line (checkpoint_report)
 )
 
 

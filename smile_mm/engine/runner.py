@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import inspect
 import os.path as osp
-import re
 from typing import Any, Callable, List, Optional, Tuple, Union
 
 from mmengine.config import Config
@@ -12,12 +11,11 @@ from mmengine.logging import MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import _load_checkpoint
 
 from ..fileio import WHOLE_LOCAL
-from .checkpoint_report import (CheckpointMismatchError, adapted_on_load,
-                                compare_state, load_summary, matters, shapes)
+from .checkpoint_report import (CheckpointMismatchError, compare_state,
+                                load_weights, matters, revised_state, shapes)
 from .config_references import resolve_references, resolve_value
 from .console_log import log_files, quiet_console
 from .loader_workers import workers_within_cores
@@ -126,18 +124,17 @@ class SMILERunner(Runner):
         """mmengine's :meth:`~mmengine.runner.Runner.load_checkpoint`, with
         one line on the console for what was loaded (the key lists go to
         the log file), and an error before anything is loaded when
-        ``--resume`` meets a checkpoint of another model."""
+        ``--resume`` meets a checkpoint of another model (compared after
+        the ``after_load_checkpoint`` hooks, which may rewrite it)."""
         checkpoint = _load_checkpoint(filename, map_location=map_location,
                                       logger=self.logger)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) \
             else self.model
-        state = checkpoint.get('state_dict', checkpoint)
-        for pattern, replacement in revise_keys:
-            state = {re.sub(pattern, replacement, key): value
-                     for key, value in state.items()}
-        own, theirs = shapes(model.state_dict()), shapes(state)
         if getattr(self, '_resuming', False):
-            exact = compare_state(own, theirs)
+            exact = compare_state(
+                shapes(model.state_dict()),
+                shapes(revised_state(checkpoint, revise_keys)))
             if matters(exact) or exact.new or exact.left_out:
                 raise CheckpointMismatchError(
                     f'--resume needs the model of the run that wrote '
@@ -147,13 +144,9 @@ class SMILERunner(Runner):
                     + f'. To start a new run from these weights, set '
                     f'load_from={filename} without --resume (tools/train.py '
                     f'--cfg-options load_from={filename}).')
-        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
-        checkpoint = _load_checkpoint_to_model(
-            model, checkpoint, strict, logger=self.logger,
-            revise_keys=revise_keys)
+        checkpoint, _ = load_weights(model, checkpoint, filename,
+                                     self.logger, revise_keys, strict)
         self._has_loaded = True
-        self.logger.info(load_summary(
-            compare_state(own, theirs, adapted_on_load(model)), filename))
         return checkpoint
 
     def save_checkpoint(self, out_dir: str, filename: str,

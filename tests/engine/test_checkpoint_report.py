@@ -52,3 +52,40 @@ def test_another_shape_matters_unless_the_model_adapts_it():
     del checkpoint['backbone.pos_embed']
     filled = compare_state(RECOGNIZER, checkpoint, {'backbone.pos_embed'})
     assert filled.adapted == ['backbone.pos_embed'] and not filled.missing
+
+
+def test_real_modules_declare_what_their_load_hooks_fill_in(caplog):
+    """VideoMAE's checkpoints hold no decoder position table: the decoder
+    makes its own, so nothing is missing; a wrong shape is a warning."""
+    import logging
+
+    import torch
+
+    from smile_mm.engine.checkpoint_report import adapted_on_load, load_weights
+    from smile_mm.models import MaskedVideoViT, VideoMAEDecoder
+    model = torch.nn.Module()
+    model.backbone = MaskedVideoViT('small', img_size=32, num_frames=4,
+                                    embed_dims=32, depth=1, num_heads=2)
+    model.neck = VideoMAEDecoder(32, num_tokens=8, out_channels=6,
+                                 embed_dims=16, depth=1, num_heads=2)
+    assert adapted_on_load(model) == {'backbone.pos_embed', 'neck.pos_embed'}
+    state = {key: value for key, value in model.state_dict().items()
+             if key != 'neck.pos_embed'}
+    logger = logging.getLogger('load_test')
+    with caplog.at_level(logging.INFO, logger='load_test'):
+        _, report = load_weights(model, {'state_dict': state}, 'a.pth',
+                                 logger)
+    assert report.adapted == ['neck.pos_embed'] and not report.missing
+    summary, = [r for r in caplog.records if r.getMessage().startswith(
+        'Loaded a.pth')]
+    assert summary.levelno == logging.INFO
+    assert summary.getMessage().endswith('nothing else differs')
+    state['neck.head.weight'] = torch.zeros(7, 16)  # another shape
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger='load_test'):
+        load_weights(model, {'state_dict': state}, 'a.pth', logger)
+    summary, = [r for r in caplog.records if r.getMessage().startswith(
+        'Loaded a.pth')]
+    assert summary.levelno == logging.WARNING
+    assert 'neck.head.weight (7, 16) in the checkpoint, (6, 16) here' in \
+        summary.getMessage()

@@ -8,7 +8,6 @@ _base_ = [
 ]
 
 num_classes = 157
-frame_interval = 4  # as the other SEVERE fine-tuning tasks
 data_root = 'data/charades/videos'
 ann_file_train = 'data/charades/charades_train.txt'
 ann_file_val = 'data/charades/charades_val.txt'

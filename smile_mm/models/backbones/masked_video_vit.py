@@ -74,10 +74,6 @@ class MaskedVideoViT(BaseModule):
         torch.Size([2, 384, 8, 7, 7])
     """
 
-    #: what a checkpoint's load adapts to this encoder (see
-    #: ``_fit_position_table``): read by smile_mm.engine.checkpoint_report
-    adapted_on_load = ('pos_embed', )
-
     def __init__(self,
                  arch: str = 'base',
                  img_size: int = 224,
@@ -147,7 +143,8 @@ class MaskedVideoViT(BaseModule):
         ])
         self.norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
         on_state_dict(self, self._record_grid)
-        on_load_state_dict(self, self._fit_position_table)
+        on_load_state_dict(self, self._fit_position_table,
+                           adapts=('pos_embed', ))
 
     @staticmethod
     def _record_grid(module, state_dict, prefix, local_metadata) -> None:

@@ -81,7 +81,8 @@ class VideoMAEDecoder(BaseModule):
         ])
         self.norm = nn.LayerNorm(embed_dims, eps=1e-6)
         self.head = nn.Linear(embed_dims, out_channels)
-        on_load_state_dict(self, self._fixed_position_table)
+        on_load_state_dict(self, self._fixed_position_table,
+                           adapts=('pos_embed', ))
 
     def _fixed_position_table(self, module, state_dict, prefix,
                               *args) -> None:

@@ -7,11 +7,14 @@ them only as the private ``_register_state_dict_hook`` and
 ``_register_load_state_dict_pre_hook(..., with_module=True)``, with the same
 hook signatures. smile_mm's modules register their hooks here, which takes
 the public name where torch has it and the private one only where it has
-not; ``torch.nn.Module`` itself is left as it is.
+not; ``torch.nn.Module`` itself is left as it is. A load hook that fills in
+or resizes entries of the state dict names them (``adapts``), so that a
+checkpoint's load report counts them as loaded
+(:mod:`smile_mm.engine.checkpoint_report`).
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 from torch import nn
 
@@ -25,9 +28,19 @@ def on_state_dict(module: nn.Module, hook: Callable):
     return register(hook)
 
 
-def on_load_state_dict(module: nn.Module, hook: Callable):
+def on_load_state_dict(module: nn.Module, hook: Callable,
+                       adapts: Sequence[str] = ()):
     """Call ``hook(module, state_dict, prefix, local_metadata, ...)`` before
-    ``module`` loads a state dict; returns torch's handle."""
+    ``module`` loads a state dict; returns torch's handle.
+
+    Args:
+        module: The module.
+        hook: The hook.
+        adapts: The module's own entries (``'pos_embed'``) the hook fills in
+            or resizes; recorded as ``module.adapted_on_load``.
+    """
+    module.adapted_on_load = (*getattr(module, 'adapted_on_load', ()),
+                              *adapts)
     register = getattr(module, 'register_load_state_dict_pre_hook', None)
     if register is None:  # torch < 2.5
         return module._register_load_state_dict_pre_hook(hook,

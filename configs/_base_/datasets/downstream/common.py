@@ -8,12 +8,12 @@
 # resolves after child configs and --cfg-options are merged: a child config
 # that sets `size = 112`, or `--cfg-options size=112`, reaches every crop and
 # the encoder's position table (smile_mm.engine.config_references). Each
-# dataset config sets num_classes, data_root and ann_file_*, and
-# frame_interval where it samples with SampleFrames (not SSv2); every
-# dataset checks its labels against the head's class count.
+# dataset config sets num_classes, data_root and ann_file_*; every dataset
+# checks its labels against the head's class count.
 # A step of a pipeline is edited through its loader
 # (--cfg-options train_dataloader.dataset.pipeline.4.magnitude=7).
 clip_len = 16  # frames per clip
+frame_interval = 4  # every 4th frame (Table 17)
 size = 224  # crop size in pixels, also the encoder's img_size
 data_root_val = '${data_root}'  # folder of the validation and test videos
 ann_file_test = '${ann_file_val}'  # "path label" lines

@@ -3,7 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 97
-frame_interval = 4  # every 4th frame (Table 17)
 data_root = 'data/epic-kitchens-100/clips'
 ann_file_train = 'data/epic-kitchens-100/epic100_verb_train.txt'
 ann_file_val = 'data/epic-kitchens-100/epic100_verb_val.txt'

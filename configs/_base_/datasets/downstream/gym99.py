@@ -3,7 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 99
-frame_interval = 4  # every 4th frame (Table 17)
 data_root = 'data/gym/subactions'
 ann_file_train = 'data/gym/gym99_train.txt'
 ann_file_val = 'data/gym/gym99_val.txt'

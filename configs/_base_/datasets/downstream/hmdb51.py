@@ -3,7 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 51
-frame_interval = 4  # every 4th frame (Table 17)
 data_root = 'data/hmdb51/videos'
 ann_file_train = 'data/hmdb51/hmdb51_train_split_1_videos.txt'
 ann_file_val = 'data/hmdb51/hmdb51_val_split_1_videos.txt'

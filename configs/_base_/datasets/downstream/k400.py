@@ -3,7 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 400
-frame_interval = 4  # every 4th frame (Table 17)
 data_root = 'data/kinetics400/videos_train'
 data_root_val = 'data/kinetics400/videos_val'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'

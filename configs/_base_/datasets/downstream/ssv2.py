@@ -4,6 +4,7 @@
 _base_ = ['./common.py']
 
 num_classes = 174
+frame_interval = None  # retired: UniformSample spreads the frames out
 data_root = 'data/sthv2/videos'
 ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
 ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'

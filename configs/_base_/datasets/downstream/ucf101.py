@@ -3,7 +3,6 @@
 _base_ = ['./common.py']
 
 num_classes = 101
-frame_interval = 4  # every 4th frame (Table 17)
 data_root = 'data/ucf101/videos'
 ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
 ann_file_val = 'data/ucf101/ucf101_val_split_1_videos.txt'
