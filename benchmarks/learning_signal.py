@@ -65,11 +65,11 @@ from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from smile_mm.apis import prepare_frame  # noqa: E402
-from smile_mm.datasets import SeededSampler  # noqa: E402
+from smile_mm.datasets import SeededSampler, seed_samples  # noqa: E402
 from smile_mm.apis.inference import (FEATURES_CONFIG,  # noqa: E402
                                      data_preprocessor, load_config)
 from smile_mm.datasets import SyntheticMotionOverlay  # noqa: E402
-from smile_mm.datasets.object_motion import ObjectMotion  # noqa: E402
+from smile_mm.datasets.objects.object_motion import ObjectMotion  # noqa: E402
 from smile_mm.models import SMILEVisionTransformer  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -248,7 +248,8 @@ def object_share(scale: Scale, run: str, images: str,
     dataset = pretraining_data(scale, run, images, count, packed=False)
     tubelet, patch = 2, 16
     touched = pixels = 0.0
-    dataset.set_sample_seed(99, 0)  # samples of their own, fixed
+    for part in seed_samples(dataset):  # samples of their own, fixed
+        part.publish(99, 0)
     for index in range(count):
         sample = dataset[index % len(dataset)]
         objects = sample['object_masks'].any(0).astype(np.float32)

@@ -31,7 +31,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import numpy as np
 from PIL import Image
 
-from smile_mm.datasets.object_folders import image_mask_pairs
+from smile_mm.datasets.objects.object_folders import image_mask_pairs
 
 
 def safe_name(name: str) -> str:

@@ -19,12 +19,13 @@ side to ``--size``, centre crop); the snippets replace its sampling.
         data/activitynet-1.3/features/smile_vit-b_s16 --stride 16 --prefix v_
 
 Every output is written whole (temporary file, then rename) with a record
-of what made it (``OUT/.smile_mm/<file>.json``: checkpoint sha256, arch,
-snippet, stride, size, the preprocessing's sha256, format, the video's name
-and size, the shape). A
-rerun reuses an output only when its record matches and the file reads back
-with the recorded shape, so an interrupted run resumes and a run with other
-settings redoes what they change. Videos that fail are listed at the end
+of what made it, written last (``OUT/.smile_mm/<file>.json``, a
+:class:`smile_mm.fileio.RecordCache`: checkpoint sha256, arch, snippet,
+stride, size, the preprocessing's sha256, format, the video's name and
+size, the shape). A rerun reuses an output only when its record matches and
+the file reads back with the recorded shape, so an interrupted run resumes
+and a run with other settings (or a record of an older layout) redoes what
+they change. Videos that fail are listed at the end
 and the exit status is 1; a write error (a full disk) stops the run with
 the folder and its free space, exit status 2.
 """
@@ -48,9 +49,10 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from smile_mm.apis import (config_test_pipeline, data_preprocessor,
                            load_config, load_encoder, to_clip)
 from smile_mm.apis.inference import FEATURES_CONFIG
-from smile_mm.datasets.annotation_list import read_path_list
-from smile_mm.datasets.file_kinds import VIDEO_EXTENSIONS
-from smile_mm.fileio import file_digest, safe_load, write_whole
+from smile_mm.datasets.lists.annotation_list import read_path_list
+from smile_mm.datasets.lists.file_kinds import VIDEO_EXTENSIONS
+from smile_mm.fileio import (RecordCache, StaleEntry, file_digest,
+                             write_whole)
 
 
 
@@ -140,42 +142,10 @@ def producer(args, checkpoint_digest: str, preprocessing: str,
     return made
 
 
-def record_path(out: str, filename: str) -> str:
-    return osp.join(out, RECORDS, filename + '.json')
-
-
-def reusable(target: str, record: str, wanted: Dict) -> Optional[str]:
-    """None if ``target`` can be reused, else why it is redone."""
-    if not osp.exists(record):
-        return 'no record of what made it'
-    with open(record) as file:
-        made = json.load(file)
-    changed = [k for k in wanted if made.get(k) != wanted[k]]
-    if changed:
-        return 'made with other ' + ', '.join(changed)
-    try:
-        if wanted['format'] == 'npy':
-            features = np.load(target, mmap_mode='r')
-        else:
-            features = safe_load(target)
-        shape = list(features.shape)
-    except Exception as error:  # noqa: BLE001 - truncated or garbled
-        return f'unreadable ({type(error).__name__})'
-    if shape != made.get('shape'):
-        return f'shape {shape}, recorded {made.get("shape")}'
-    return None
-
-
-def save(features: np.ndarray, path: str, feat_format: str, record: str,
-         made: Dict) -> None:
-    """The features, then the record of what made them; both whole."""
-    if feat_format == 'npy':
-        write_whole(path, lambda file: np.save(file, features))
-    else:
-        write_whole(path, lambda file: torch.save(torch.from_numpy(features),
-                                                  file))
-    text = json.dumps(dict(made, shape=list(features.shape)), indent=1)
-    write_whole(record, lambda file: file.write(text.encode()))
+def entry(out: str, filename: str) -> RecordCache:
+    """``OUT/<filename>`` and its record, ``OUT/.smile_mm/<filename>.json``."""
+    return RecordCache(osp.join(out, RECORDS, filename + '.json'),
+                       dict(features=osp.join(out, filename)))
 
 
 MISSING = 'missing_files.txt'  # OpenTAD's block_list beside the features
@@ -278,18 +248,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     for number, path in enumerate(videos, 1):
         name = osp.splitext(osp.basename(path))[0]
         filename = output_name(name, args.prefix, args.feat_format)
-        target = osp.join(args.out, filename)
-        record = record_path(args.out, filename)
+        cache = entry(args.out, filename)
         made = (producer(args, digest, preprocessing, path)
                 if osp.exists(path) else {})
-        if osp.exists(target):
-            why = reusable(target, record, made)
-            if why is None:
+        if osp.exists(cache.arrays['features']):
+            try:
+                cache.read(made)
                 reused += 1
                 continue
-            redone += 1
-            print(f'[{number}/{len(videos)}] {name}: redone ({filename}: '
-                  f'{why})', flush=True)
+            except StaleEntry as why:
+                redone += 1
+                print(f'[{number}/{len(videos)}] {name}: redone '
+                      f'({filename}: {why})', flush=True)
         start = time.perf_counter()
         try:
             features = extract_video(encoder, path, args.snippet,
@@ -301,7 +271,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                   flush=True)
             continue
         try:
-            save(features, target, args.feat_format, record, made)
+            cache.write(made, dict(features=features))
         except OSError as error:  # a full disk: nothing more will fit
             print(f'stopped at {name}: {error}', flush=True)
             return 2

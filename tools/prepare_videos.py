@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from typing import List, Optional, Sequence, Tuple
 
-from smile_mm.datasets.file_kinds import VIDEO_EXTENSIONS
+from smile_mm.datasets.lists.file_kinds import VIDEO_EXTENSIONS
 
 
 def output_name(path: str) -> str:
@@ -108,7 +108,7 @@ def inputs(src: str, list_file: Optional[str]) -> List[Tuple[str, str]]:
         names = sorted(name for name in os.listdir(src)
                        if name.lower().endswith(VIDEO_EXTENSIONS))
         return [(name, '0') for name in names]
-    from smile_mm.datasets.annotation_list import read_video_list
+    from smile_mm.datasets.lists.annotation_list import read_video_list
     return [(entry.path, entry.line[len(entry.path):].strip() or '0')
             for entry in read_video_list(list_file, multi_label=True)]
 

@@ -64,7 +64,7 @@ from smile_mm.evaluation.classification_report import (
     classification_metrics, save_confusion_matrix)
 from smile_mm.evaluation.feature_cache import extract_features, load_cache
 from smile_mm.evaluation.knn import weighted_knn_scores
-from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.datasets.lists.annotation_list import AnnotationError
 from smile_mm.engine import ConfigSettingError, resolve_references
 from smile_mm.engine.checkpoint_report import (load_weights, matters,
                                                revised_state)

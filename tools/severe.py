@@ -22,7 +22,7 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 
 from smile_mm.apis.inference import encoder_size
-from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.datasets.lists.annotation_list import AnnotationError
 from smile_mm.engine import (ConfigSettingError, build_runner,
                              resolve_references, shutdown_distributed)
 from smile_mm.fileio import authors_globals, safe_load

@@ -15,7 +15,7 @@ from typing import List, Optional
 import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 from mmengine.config import Config, DictAction
 
-from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.datasets.lists.annotation_list import AnnotationError
 from smile_mm.engine import (ConfigSettingError, build_runner,
                              shutdown_distributed)
 

@@ -16,7 +16,7 @@ import smile_mm  # noqa: F401  (upstream fixes and registrations first)
 import torch
 from mmengine.config import Config, DictAction
 
-from smile_mm.datasets.annotation_list import AnnotationError
+from smile_mm.datasets.lists.annotation_list import AnnotationError
 from smile_mm.engine import (ConfigSettingError, build_runner,
                              shutdown_distributed)
 from smile_mm.engine.checkpoint_report import CheckpointMismatchError

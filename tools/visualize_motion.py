@@ -25,11 +25,11 @@ from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 
-from smile_mm.datasets.annotation_list import AnnotationError
-from smile_mm.datasets.loading_guard import UnreadableSample
+from smile_mm.datasets.lists.annotation_list import AnnotationError
+from smile_mm.datasets.transforms.loading_guard import UnreadableSample
 from smile_mm.engine import ConfigSettingError, resolve_references
 from smile_mm.engine.console_log import quiet_console
-from smile_mm.datasets.pipeline_order import transform_name
+from smile_mm.datasets.transforms.pipeline_order import transform_name
 
 STOP_AT = ('FormatShape', 'PackActionInputs')
 
@@ -144,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     skipped = []
     for index in range(args.start, end):
         source = dataset.get_data_info(index).get('filename', index)
-        failed = getattr(dataset, '_failed', None)
+        failed = getattr(dataset.pipeline, 'failed', None)
         if failed is not None and bool(failed[index]):
             skipped.append(f'{source}: does not exist')
             continue

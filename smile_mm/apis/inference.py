@@ -1,10 +1,8 @@
 """Running a trained SMILE encoder on videos outside a training loop.
 
-Clips are prepared as a config's tests prepare them: mmaction2's transforms
-of its test pipeline (``test_dataloader.dataset.pipeline``, else
-``test_pipeline``) and its ``model.data_preprocessor`` (the mean and std).
-:data:`FEATURES_CONFIG` is the config of the tools: one centre clip of 16
-frames every 4, short side resized to 224, 224 px centre crop.
+Clips are prepared as a config's tests prepare them: its test pipeline and
+its ``model.data_preprocessor``. :data:`FEATURES_CONFIG`, the tools' config,
+takes one centre clip of 16 frames every 4, 224 px.
 """
 from __future__ import annotations
 
@@ -18,7 +16,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 
 from ..datasets.default_scope import mmaction_scope
-from ..datasets.pipeline_order import transform_name
+from ..datasets.transforms.pipeline_order import transform_name
 from ..engine.config_references import resolve_references
 from ..fileio import authors_globals, safe_load
 from ..models import SMILEVisionTransformer
@@ -45,10 +43,9 @@ def width_and_depth(backbone: dict) -> Tuple[int, int]:
 
 
 def encoder_size(backbone: dict) -> dict:
-    """The width, depth and heads of the encoder whose weights are
-    ``backbone``: a VideoMAE size by name when width and depth are one's,
-    else the width, the depth and heads of 64 channels (the head width of
-    every VideoMAE size)."""
+    """The size of the encoder whose weights are ``backbone``: a VideoMAE
+    ``arch`` by name where one fits, else its width and depth with heads of
+    64 channels (as every VideoMAE size)."""
     width, depth = width_and_depth(backbone)
     for name, size in ARCHS.items():
         if (size['embed_dims'], size['depth']) == (width, depth):

@@ -1,27 +1,25 @@
 """Everything SMILE does to a clip before the model sees it."""
-from .annotation_list import AnnotationError, read_path_list, read_video_list
-from .failure_tolerance import FailureTolerantMixin
-from .loading_guard import LoadingStep, UnreadableSample, guard_loading
-from .multiple_sampling import MultipleSamplingMixin
-from .object_bank import ObjectBank
-from .object_motion import AuthorsMotion, ObjectMotion, PaperMotion
-from .pipeline_order import check_pipeline_order
+from .lists import AnnotationError, read_path_list, read_video_list
+from .objects import AuthorsMotion, ObjectBank, ObjectMotion, PaperMotion
 from .repetition_count_dataset import RepetitionCountDataset
-from .sample_seeds import SampleSeeds, SeededSamplesMixin, sample_seed
-from .seeded_dataset import SeededDataset
+from .sample_pipeline import (MultipleClips, SeededSamples, SkipUnreadable,
+                              sample_seed, seed_samples)
 from .seeded_sampler import SeededSampler
 from .static_clip_dataset import StaticClipDataset
 from .tolerant_video_dataset import TolerantVideoDataset
 from .transforms import (LoadStaticClip, SyntheticMotionOverlay,
                          TubeTrajectoryMaskGenerator, VideoRandAugment)
+from .transforms.loading_guard import (LoadingStep, UnreadableSample,
+                                       guard_loading)
+from .transforms.pipeline_order import check_pipeline_order
 
 __all__ = [
-    'AnnotationError', 'AuthorsMotion', 'FailureTolerantMixin',
-    'LoadStaticClip', 'LoadingStep', 'MultipleSamplingMixin', 'ObjectBank',
-    'ObjectMotion', 'PaperMotion', 'RepetitionCountDataset', 'SampleSeeds',
-    'SeededDataset', 'SeededSampler', 'SeededSamplesMixin',
-    'StaticClipDataset', 'SyntheticMotionOverlay', 'TolerantVideoDataset',
-    'TubeTrajectoryMaskGenerator', 'UnreadableSample', 'VideoRandAugment',
-    'check_pipeline_order', 'guard_loading', 'read_path_list',
-    'read_video_list', 'sample_seed'
+    'AnnotationError', 'AuthorsMotion', 'LoadStaticClip', 'LoadingStep',
+    'MultipleClips', 'ObjectBank', 'ObjectMotion', 'PaperMotion',
+    'RepetitionCountDataset', 'SeededSampler', 'SeededSamples',
+    'SkipUnreadable', 'StaticClipDataset', 'SyntheticMotionOverlay',
+    'TolerantVideoDataset', 'TubeTrajectoryMaskGenerator',
+    'UnreadableSample', 'VideoRandAugment', 'check_pipeline_order',
+    'guard_loading', 'read_path_list', 'read_video_list', 'sample_seed',
+    'seed_samples'
 ]

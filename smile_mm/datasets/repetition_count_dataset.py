@@ -6,7 +6,7 @@ from typing import Dict, List
 
 from mmaction.registry import DATASETS
 
-from .annotation_list import entry_error, read_video_list
+from .lists.annotation_list import entry_error, read_video_list
 from .tolerant_video_dataset import TolerantVideoDataset
 
 

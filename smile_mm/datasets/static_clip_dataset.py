@@ -8,20 +8,17 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 
-from .annotation_list import read_path_list
 from .default_scope import mmaction_scope
-from .failure_tolerance import FailureTolerantMixin
-from .file_kinds import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
-from .loading_guard import guard_loading
-from .pipeline_order import check_pipeline_order
-from .sample_seeds import SeededSamplesMixin
+from .lists import read_path_list
+from .lists.file_kinds import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from .sample_pipeline import SkipUnreadable
 from .transforms.load_static_clip import BACKGROUNDS
+from .transforms.pipeline_order import check_pipeline_order
 
 
 
 @DATASETS.register_module()
-class StaticClipDataset(SeededSamplesMixin, FailureTolerantMixin,
-                        BaseActionDataset):
+class StaticClipDataset(BaseActionDataset):
     """One background image repeated over the clip, for the paper's
     "learning without natural videos" (Tables 7 and 12).
 
@@ -37,8 +34,7 @@ class StaticClipDataset(SeededSamplesMixin, FailureTolerantMixin,
     Use ``LoadStaticClip`` as the first transform of ``pipeline`` and
     ``SyntheticMotionOverlay`` after the geometric transforms. Unreadable
     images and videos are skipped within ``max_failure_ratio`` (see
-    :mod:`smile_mm.datasets.failure_tolerance`); samples are seeded as in
-    :class:`TolerantVideoDataset`.
+    :class:`~smile_mm.datasets.sample_pipeline.SkipUnreadable`).
 
     Args:
         pipeline: Transforms.
@@ -106,14 +102,17 @@ class StaticClipDataset(SeededSamplesMixin, FailureTolerantMixin,
         self.frame_size: Tuple[int, int] = (int(frame_size[0]),
                                             int(frame_size[1]))
         self._prefix_key = key
-        self._setup_failure_tolerance(max_failure_ratio, loading_transforms,
-                                      check_files)
         with mmaction_scope():
             super().__init__(ann_file, pipeline=pipeline,
                              data_prefix=data_prefix, **kwargs)
         check_pipeline_order(self.pipeline.transforms)
-        guard_loading(self.pipeline, self.loading_transforms)
-        self._check_files()
+        self.pipeline = SkipUnreadable(self.pipeline, self, max_failure_ratio,
+                                       loading_transforms, check_files)
+
+    @property
+    def num_failed(self) -> int:
+        """Files that failed to load so far."""
+        return self.pipeline.num_failed
 
     def _list_files(self) -> List[str]:
         root = self.data_prefix.get(self._prefix_key, '')

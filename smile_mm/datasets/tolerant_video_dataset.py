@@ -1,5 +1,5 @@
-"""VideoDataset that skips unreadable videos within a bounded share, seeds
-each sample, and can draw several clips from each decoded video."""
+"""mmaction's VideoDataset with a strict list, unreadable videos skipped
+within a bound, and several clips from each decoded video."""
 from __future__ import annotations
 
 import os.path as osp
@@ -8,39 +8,24 @@ from typing import Dict, List, Optional, Sequence
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
-from .annotation_list import read_video_list
 from .default_scope import mmaction_scope
-from .failure_tolerance import FailureTolerantMixin
-from .loading_guard import guard_loading
-from .multiple_sampling import MultipleSamplingMixin
-from .pipeline_order import check_pipeline_order
-from .sample_seeds import SeededSamplesMixin
+from .lists import read_video_list
+from .sample_pipeline import MultipleClips, SkipUnreadable
+from .transforms.loading_guard import LOADING_TRANSFORMS
+from .transforms.pipeline_order import check_pipeline_order
 
 
 @DATASETS.register_module()
-class TolerantVideoDataset(SeededSamplesMixin, FailureTolerantMixin,
-                           MultipleSamplingMixin, VideoDataset):
-    """mmaction's ``VideoDataset`` (annotation lines ``path label``, read
-    strictly by :func:`read_video_list`: the label is split off the right,
-    so paths may contain spaces, and a bad line is an error naming the file
-    and line) that skips missing or undecodable videos with a warning,
-    counts them and
-    raises once more than ``max_failure_ratio`` of the videos failed (see
-    :mod:`smile_mm.datasets.failure_tolerance`). It also checks the order of
-    SMILE's transforms in ``pipeline`` when it is built, and seeds each
-    sample when :class:`SeededSampler` gives it a seed
-    (:mod:`smile_mm.datasets.sample_seeds`).
-
-    Multiple sampling (paper F.3, :mod:`smile_mm.datasets.multiple_sampling`):
-    with ``clips_per_video=k`` each video is decoded once and ``k`` clips
-    are drawn from it, each with its own crop, overlay and mask. A sample is
-    then a list of ``k`` clips: use
-    ``collate_fn=dict(type='repeat_pseudo_collate')``. An epoch still counts
-    videos, so it trains ``k`` effective epochs, and a batch of ``b`` videos
-    holds ``b * k`` clips. With ``clip_window=w`` every further clip starts
-    within ``w`` frames of the first one (uniformly, inside the video), so
-    that all come from one stretch of decoding after one seek; ``None``
-    (default) draws them independently over the whole video.
+class TolerantVideoDataset(VideoDataset):
+    """mmaction's ``VideoDataset`` with a strict list (lines ``path label``,
+    read by :func:`read_video_list`: the label is split off the right, so
+    paths may contain spaces, and a bad line is an error naming the file and
+    line), unreadable videos skipped within ``max_failure_ratio``
+    (:class:`~smile_mm.datasets.SkipUnreadable`) and ``clips_per_video``
+    clips from each decoded video (:class:`~smile_mm.datasets.MultipleClips`;
+    an epoch still counts videos, so it trains ``k`` effective epochs, and
+    a batch of ``b`` videos holds ``b * k`` clips). The order of SMILE's
+    transforms is checked at build.
 
     Args:
         clips_per_video: Clips drawn from each decoded video.
@@ -63,15 +48,20 @@ class TolerantVideoDataset(SeededSamplesMixin, FailureTolerantMixin,
                  loading_transforms: Optional[Sequence[str]] = None,
                  check_files: bool = True,
                  **kwargs) -> None:
-        self._setup_multiple_sampling(clips_per_video, clip_window)
-        self._setup_failure_tolerance(max_failure_ratio, loading_transforms,
-                                      check_files)
         with mmaction_scope():
             super().__init__(*args, **kwargs)
         check_pipeline_order(self.pipeline.transforms)
-        self._check_multiple_sampling(self.loading_transforms)
-        guard_loading(self.pipeline, self.loading_transforms)
-        self._check_files()
+        readers = (LOADING_TRANSFORMS if loading_transforms is None else
+                   loading_transforms)
+        self.pipeline = SkipUnreadable(
+            MultipleClips(self.pipeline, clips_per_video, clip_window,
+                          readers), self, max_failure_ratio, readers,
+            check_files)
+
+    @property
+    def num_failed(self) -> int:
+        """Videos that failed to load so far."""
+        return self.pipeline.num_failed
 
     def load_data_list(self) -> List[Dict]:
         root = self.data_prefix.get('video')

@@ -1,13 +1,10 @@
 """A linear classifier trained on cached frozen features (paper Table 16).
 
-The end-to-end linear-probing configs run the frozen encoder over a new
-random clip of every video in every epoch. Here the encoder has run once
-over a fixed set of views per video (several temporal clips, and their
-mirror images where the protocol flips); every epoch draws one view per
-video instead, and the classifier trains with the configs' recipe: AdamW,
-cosine decay per iteration to ``min_lr``, no warm-up. Evaluation averages
-the classifier's softmax (or raw scores) over a test video's views, as
-mmaction2's recognizers do with ``average_clips``.
+The encoder has run once over a fixed set of views per video (temporal
+clips, and their mirror images where the protocol flips); every epoch draws
+one view per video, with the linear-probing configs' recipe. Evaluation
+averages over a test video's views as mmaction2's ``average_clips`` does.
+See docs/evaluation.md.
 """
 from __future__ import annotations
 
@@ -35,9 +32,8 @@ class RowSubset:
         return len(self.rows)
 
     def __getitem__(self, key):
-        if isinstance(key, tuple):  # (rows, views)
-            return self.array[(self.rows[key[0]], ) + tuple(key[1:])]
-        return self.array[self.rows[key]]
+        rows, *views = key if isinstance(key, tuple) else (key, )
+        return self.array[(self.rows[rows], *views)]
 
 
 def _rows(features: np.ndarray, rows: np.ndarray,
@@ -85,29 +81,25 @@ def train_linear_probe(features: np.ndarray, labels: np.ndarray,
     head.to(device).train()
     optimizer = torch.optim.AdamW(head.parameters(), lr=lr, betas=betas,
                                   weight_decay=weight_decay)
-    per_epoch = math.ceil(count / batch_size)
-    total = per_epoch * epochs
+    # CosineAnnealingLR per iteration (convert_to_iter_based)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(
+        optimizer, math.ceil(count / batch_size) * epochs, eta_min=min_lr)
     rng = np.random.default_rng(seed)
     targets = torch.as_tensor(np.asarray(labels), dtype=torch.long)
     history = []
-    step = 0
     for epoch in range(epochs):
         order = rng.permutation(count)
         views = rng.integers(num_views, size=count)
         losses = []
         for start in range(0, count, batch_size):
             rows = order[start:start + batch_size]
-            # CosineAnnealingLR per iteration (convert_to_iter_based)
-            for group in optimizer.param_groups:
-                group['lr'] = min_lr + (lr - min_lr) * 0.5 * (
-                    1 + math.cos(math.pi * step / total))
             x = _rows(features, rows, views[rows]).to(device)
             loss = F.cross_entropy(head(x), targets[rows].to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            schedule.step()
             losses.append(loss.item() * len(rows))
-            step += 1
         history.append(sum(losses) / count)
         if progress is not None:
             progress(epoch + 1, history[-1])

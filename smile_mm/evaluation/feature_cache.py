@@ -1,57 +1,41 @@
 """Frozen-encoder features of every view of every video, computed once.
 
-A cache is a folder: ``features.npy`` ([N, V, C] float32, read back as a
-memory map), ``labels.npy`` ([N] int64) and ``manifest.json``, the record
-of what produced them (the dataset and its pipeline, the flips, the
-checkpoint's sha256, the encoder's config) plus the videos that could not
-be read (their rows are NaN). Every file is written whole (a temporary
-file, then a rename), the manifest last, so a folder either holds a
-complete cache or none; a cache is reused only when its manifest matches
-what is asked now and its arrays read back with the recorded shapes.
+A cache is a folder, a :class:`~smile_mm.fileio.RecordCache`:
+``features.npy`` ([N, V, C] float32, memory-mapped), ``labels.npy`` ([N]
+int64) and ``manifest.json``, the record of what produced them (dataset,
+pipeline, flips, checkpoint sha256, encoder config) and of the videos that
+could not be read (their rows are NaN).
 """
 from __future__ import annotations
 
-import json
 import os
 import os.path as osp
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
+from mmengine.dataset import Compose
 
-from ..datasets.loading_guard import LoadingStep, UnreadableSample
-from ..fileio import write_whole
+from ..datasets.transforms.loading_guard import LoadingStep, UnreadableSample
+from ..fileio import RecordCache, StaleEntry, temporary_path
 
 FEATURES, LABELS, MANIFEST = 'features.npy', 'labels.npy', 'manifest.json'
 
 
-def _canonical(value) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+def _entry(folder: str) -> RecordCache:
+    return RecordCache(osp.join(folder, MANIFEST), dict(
+        features=osp.join(folder, FEATURES), labels=osp.join(folder, LABELS)))
 
 
 def load_cache(folder: str, wanted: Dict
                ) -> Optional[Tuple[np.ndarray, np.ndarray, Dict]]:
-    """(features memory map, labels, manifest) when ``folder`` holds a
-    complete cache made as ``wanted`` describes, else None."""
-    path = osp.join(folder, MANIFEST)
-    if not osp.isfile(path):
-        return None
+    """(features [N, V, C] memory map, labels [N], manifest) when ``folder``
+    holds a complete cache made as ``wanted`` describes, else None."""
     try:
-        with open(path) as file:
-            manifest = json.load(file)
-        # compared as JSON gives them back (integer keys become strings)
-        if not isinstance(manifest, dict) or _canonical(
-                manifest.get('produced_by')) != _canonical(
-                    json.loads(_canonical(wanted))):
-            return None
-        features = np.load(osp.join(folder, FEATURES), mmap_mode='r')
-        labels = np.load(osp.join(folder, LABELS))
-    except (OSError, ValueError):
+        arrays, manifest = _entry(folder).read(wanted)
+    except StaleEntry:
         return None
-    if (list(features.shape) != manifest.get('shape')
-            or labels.shape != features.shape[:1]):
-        return None
-    return features, labels, manifest
+    return arrays['features'], np.array(arrays['labels']), manifest
 
 
 class _Guarded(torch.utils.data.Dataset):
@@ -62,20 +46,21 @@ class _Guarded(torch.utils.data.Dataset):
 
     def __init__(self, dataset) -> None:
         self.dataset = dataset
-        pipeline = getattr(dataset, 'pipeline', None)
+        transforms = list(getattr(getattr(dataset, 'pipeline', None),
+                                  'transforms', []))
         self.tells = any(isinstance(transform, LoadingStep)
-                         for transform in getattr(pipeline, 'transforms', []))
+                         for transform in transforms)
+        # the transforms alone: not the parts around them, which skip an
+        # unreadable file or raise the test-mode error
+        self.transforms = Compose(transforms)
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, index: int):
         try:
-            if self.tells:  # the pipeline itself: not the test-mode error
-                packed = self.dataset.pipeline(
-                    self.dataset.get_data_info(index))
-            else:
-                packed = self.dataset.prepare_data(index)
+            packed = (self.transforms(self.dataset.get_data_info(index))
+                      if self.tells else self.dataset.prepare_data(index))
             if packed is None:
                 raise RuntimeError('the pipeline returned None')
             return index, packed, None
@@ -88,26 +73,19 @@ class _Guarded(torch.utils.data.Dataset):
             return index, None, f'{type(error).__name__}: {error}'
 
 
-def _as_list(batch: list) -> list:
-    return batch
-
-
 def _labels(dataset) -> np.ndarray:
     labels = []
     for index in range(len(dataset)):
         label = dataset.get_data_info(index).get('label')
-        if isinstance(label, torch.Tensor):
-            label = label.tolist()
-        if isinstance(label, (list, tuple, np.ndarray)):
-            if len(label) != 1:
-                raise ValueError(
-                    f'video {index} has labels {label}: linear probing and '
-                    f'k-NN here need one class per video (not multi-label '
-                    f'datasets such as Charades)')
-            label = label[0]
         if label is None:
             raise ValueError(f'video {index} has no label')
-        labels.append(int(label))
+        label = np.asarray(label).reshape(-1).tolist()  # int, list, tensor
+        if len(label) != 1:
+            raise ValueError(
+                f'video {index} has labels {label}: linear probing and k-NN '
+                'here need one class per video (not multi-label datasets '
+                'such as Charades)')
+        labels.append(int(label[0]))
     return np.array(labels, np.int64)
 
 
@@ -143,48 +121,44 @@ def extract_features(encode: Callable[[List[dict]], torch.Tensor], dataset,
         videos that could not be read are NaN and listed in the manifest's
         ``failed`` ({index: reason}).
     """
-    os.makedirs(folder, exist_ok=True)
-    if osp.exists(osp.join(folder, MANIFEST)):  # no stale record meanwhile
-        os.remove(osp.join(folder, MANIFEST))
     labels = _labels(dataset)
     loader = torch.utils.data.DataLoader(
         _Guarded(dataset), batch_size=batch_size, num_workers=num_workers,
-        collate_fn=_as_list, shuffle=False)
-    tmp = osp.join(folder, f'.{FEATURES}.{os.getpid()}.tmp')
+        collate_fn=list, shuffle=False)
+    cache = _entry(folder)
+    tmp = temporary_path(cache.arrays['features'])  # filled in place
     features = None
     failed: Dict[str, str] = {}
     done = 0
     try:
         for batch in loader:
-            good = [(index, packed) for index, packed, error in batch
-                    if error is None]
             for index, _, error in batch:
                 if error is not None:
                     failed[str(index)] = f'{_source(dataset, index)}: {error}'
-            if good:
-                samples = [packed for _, packed in good]
-                views = samples[0]['inputs'].shape[0]
-                expected = (views if features is None else
-                            features.shape[1] // (2 if flip else 1))
+            indices = [index for index, _, error in batch if error is None]
+            samples = [packed for _, packed, error in batch if error is None]
+            if samples:
+                views = (samples[0]['inputs'].shape[0] if features is None
+                         else features.shape[1] // (2 if flip else 1))
                 counts = sorted({s['inputs'].shape[0] for s in samples})
-                if counts != [expected]:
+                if counts != [views]:
                     raise ValueError(
                         f'videos of one dataset gave {counts} views, '
-                        f'expected {expected} for every video: the '
+                        f'expected {views} for every video: the '
                         'pipeline must give each video the same views')
                 encoded = [encode(samples)]
                 if flip:
-                    mirrored = [dict(s, inputs=s['inputs'].flip(-1))
-                                for s in samples]
-                    encoded.append(encode(mirrored))
-                encoded = [e.reshape(len(good), views, -1) for e in encoded]
-                values = torch.cat(encoded, 1).float().cpu().numpy()
+                    encoded.append(encode([dict(s, inputs=s['inputs'].flip(-1))
+                                           for s in samples]))
+                values = torch.cat([e.reshape(len(samples), views, -1)
+                                    for e in encoded], 1).float().cpu().numpy()
                 if features is None:
+                    os.makedirs(folder, exist_ok=True)
                     features = np.lib.format.open_memmap(
                         tmp, mode='w+', dtype=np.float32,
                         shape=(len(dataset), ) + values.shape[1:])
                     features[:] = np.nan
-                features[[index for index, _ in good]] = values
+                features[indices] = values
             done += len(batch)
             if progress is not None:
                 progress(done)
@@ -192,20 +166,11 @@ def extract_features(encode: Callable[[List[dict]], torch.Tensor], dataset,
             raise RuntimeError(
                 f'none of the {len(dataset)} videos could be read; first '
                 f'failures: {list(failed.values())[:3]}')
-        features.flush()
-        shape = list(features.shape)
-        del features
-        os.replace(tmp, osp.join(folder, FEATURES))
+        cache.write(wanted, dict(features=features, labels=labels),
+                    flip=flip, failed=failed, videos=len(labels))
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
-    write_whole(osp.join(folder, LABELS),
-                lambda file: np.save(file, labels))
-    manifest = dict(produced_by=wanted, shape=shape, flip=flip,
-                    failed=failed, videos=len(labels))
-    write_whole(osp.join(folder, MANIFEST), lambda file: file.write(
-        json.dumps(manifest, indent=1, sort_keys=True,
-                   default=str).encode()))
     loaded = load_cache(folder, wanted)
     if loaded is None:
         raise RuntimeError(f'the cache written to {folder} does not read '

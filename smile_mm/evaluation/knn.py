@@ -1,9 +1,5 @@
-"""Weighted k-nearest-neighbour classification of frozen features.
-
-The protocol DINO and SIGMA evaluate frozen encoders with: cosine
-similarity to every training feature, the ``k`` most similar vote for
-their class with weight ``exp(similarity / temperature)``.
-"""
+"""Weighted k-nearest-neighbour classification of frozen features, the
+protocol DINO and SIGMA evaluate frozen encoders with."""
 from __future__ import annotations
 
 import torch

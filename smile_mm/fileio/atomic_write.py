@@ -1,12 +1,9 @@
 """Files written whole: a temporary file renamed into place.
 
-A run killed, or a disk that fills up, while a checkpoint or a feature file
-is written leaves a truncated file that later counts as done. Written here,
-a file either is complete or does not exist; on a write error the temporary
-file is removed and the error names the folder and its free space.
-:class:`WholeLocalBackend` is mmengine's local file backend that writes so,
-registered as ``backend='whole_local'``; SMILERunner saves its checkpoints
-through it.
+A killed run or a full disk leaves no truncated file that later counts as
+done; a failed write removes its temporary file and names the folder and
+its free space. :class:`WholeLocalBackend` (``backend='whole_local'``) is
+mmengine's local backend writing so, for SMILERunner's checkpoints.
 """
 from __future__ import annotations
 
@@ -31,6 +28,12 @@ def _free_space(folder: str) -> str:
             f'{free / 2**20:.1f} MB')
 
 
+def temporary_path(path: str) -> str:
+    """Where this process writes ``path`` before renaming it into place."""
+    return osp.join(osp.dirname(osp.abspath(path)),
+                    f'.{osp.basename(path)}.{os.getpid()}.tmp')
+
+
 def write_whole(path: str, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, then rename
     it to ``path``.
@@ -39,9 +42,9 @@ def write_whole(path: str, write: Callable[[BinaryIO], None]) -> None:
         OSError: the write failed; the temporary file is gone and the
             message names the folder and its free space.
     """
-    folder = osp.dirname(osp.abspath(path))
+    tmp = temporary_path(path)
+    folder = osp.dirname(tmp)
     os.makedirs(folder, exist_ok=True)
-    tmp = osp.join(folder, f'.{osp.basename(path)}.{os.getpid()}.tmp')
     try:
         with open(tmp, 'wb') as file:
             write(file)

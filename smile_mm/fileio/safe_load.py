@@ -1,22 +1,12 @@
-"""Loading checkpoints without running code from them.
-
-A pickle can call any Python function while it is read, so a checkpoint
-downloaded from the internet can run code on ``torch.load``. smile_mm loads
-every checkpoint with ``weights_only=True`` and an allow-list of exactly
-what mmengine's own checkpoints hold (its message hub's ``HistoryBuffer``,
-numpy arrays, scalars, dtypes and ``bytes``, and ``getattr`` restricted to
-the buffer's statistics methods), plus what a caller names for a layout it
-reads (``argparse.Namespace`` for the authors' VideoMAE checkpoints). A
-checkpoint that would call anything else is refused with an
-:class:`UnsafeCheckpointError` naming it; for a file you trust, allow the
-names with ``SMILE_MM_SAFE_GLOBALS="module.Name,..."``.
-
-torch older than 2.5 (OpenTAD pins 2.0.1) has no allow-list: the file is
-loaded with ``weights_only=True`` where that suffices, and otherwise as that
-torch loads by default, with a warning that says so.
+"""Loading checkpoints without running code from them: ``weights_only=True``
+with an allow-list of what mmengine's checkpoints hold plus what a caller
+names; anything else is an :class:`UnsafeCheckpointError` naming it (trust
+names with ``SMILE_MM_SAFE_GLOBALS="module.Name,..."``). torch < 2.5 has no
+allow-list and falls back with a warning (docs/troubleshooting.md).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -118,17 +108,20 @@ def safe_load(path: str, map_location='cpu',
             message names it and how to allow it.
         pickle.UnpicklingError: the file is no readable checkpoint.
     """
-    if not _allow_list_available():
-        return _load_on_old_torch(path, map_location)
-    allowed = mmengine_globals() + list(allow) + trusted_globals()
-    with torch.serialization.safe_globals(allowed):
-        try:
+    allow_list = _allow_list_available()
+    allowed = (mmengine_globals() + list(allow) + trusted_globals()
+               if allow_list else [])
+    try:
+        with (torch.serialization.safe_globals(allowed) if allow_list else
+              contextlib.nullcontext()):
             return torch.load(path, map_location=map_location,
                               weights_only=True)
-        except pickle.UnpicklingError as error:
-            reason = error
-        except (RuntimeError, EOFError) as error:  # truncated, garbled
-            raise _unreadable(path, error) from None
+    except (RuntimeError, EOFError) as error:  # truncated, garbled
+        raise _unreadable(path, error) from None
+    except pickle.UnpicklingError as error:
+        reason = error
+    if not allow_list:
+        return _load_on_old_torch(path, map_location, reason)
     try:
         found = torch.serialization.get_unsafe_globals_in_checkpoint(path)
     except Exception as error:  # noqa: BLE001 - not a checkpoint at all
@@ -151,19 +144,15 @@ def _unreadable(path: str, error: BaseException) -> pickle.UnpicklingError:
         f'({type(error).__name__}: {str(error).splitlines()[0]})')
 
 
-def _load_on_old_torch(path: str, map_location) -> Any:
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError) as error:  # truncated, garbled
-        raise _unreadable(path, error) from None
-    except pickle.UnpicklingError as error:
-        if 'weights only' not in str(error).lower():  # not a checkpoint
-            raise _unreadable(path, error) from None
-        logging.getLogger('smile_mm').warning(
-            f'torch {torch.__version__} cannot allow-list what {path} '
-            'holds besides tensors, so it is loaded with full unpickling, '
-            'as this torch loads by default: load only files you trust '
-            '(torch >= 2.5 loads it safely)')
+def _load_on_old_torch(path: str, map_location, reason: Exception) -> Any:
+    """``path`` unpickled in full where ``weights_only`` refused it."""
+    if 'weights only' not in str(reason).lower():  # not a checkpoint
+        raise _unreadable(path, reason)
+    logging.getLogger('smile_mm').warning(
+        f'torch {torch.__version__} cannot allow-list what {path} holds '
+        'besides tensors, so it is loaded with full unpickling, as this '
+        'torch loads by default: load only files you trust (torch >= 2.5 '
+        'loads it safely)')
     try:
         return torch.load(path, map_location=map_location,
                           weights_only=False)

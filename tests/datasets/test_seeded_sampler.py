@@ -1,6 +1,6 @@
 """SeededSampler yields DefaultSampler's plain indices and seeds every
-sample from (seed, epoch, index), in smile_mm's datasets and, through
-SeededDataset, in any other."""
+sample from (seed, epoch, index), in smile_mm's datasets, in mmaction2's,
+and in mmengine's wrappers of them."""
 import numpy as np
 import pytest
 import torch
@@ -8,7 +8,7 @@ from mmengine.dataset import DefaultSampler
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from smile_mm.datasets import (SeededDataset, SeededSampler,
+from smile_mm.datasets import (SeededSampler, SeededSamples,
                                StaticClipDataset, sample_seed)
 
 
@@ -69,7 +69,7 @@ def test_unseeded_until_a_sampler_publishes():
 
 
 def test_a_dataset_that_cannot_be_seeded_is_named_with_the_fix():
-    with pytest.raises(TypeError, match=r"list .*SeededDataset"):
+    with pytest.raises(TypeError, match=r"list has no pipeline .*Default"):
         SeededSampler(list(range(4)), shuffle=False)
 
 
@@ -94,22 +94,20 @@ def stock_video_loader(folder, num_workers):
         sampler=dict(type='SeededSampler', shuffle=True),
         collate_fn=dict(type='pseudo_collate'),
         dataset=dict(
-            type='SeededDataset',
-            dataset=dict(
-                type='VideoDataset', ann_file=str(folder / 'list.txt'),
-                data_prefix=dict(video=str(folder)),
-                pipeline=[
-                    dict(type='OpenCVInit'),
-                    dict(type='SampleFrames', clip_len=3, frame_interval=1,
-                         num_clips=1),
-                    dict(type='OpenCVDecode'),
-                    dict(type='RandomResizedCrop'),
-                    dict(type='Resize', scale=(16, 16), keep_ratio=False),
-                    dict(type='Flip', flip_ratio=0.5),
-                    dict(type='FormatShape', input_format='NCTHW'),
-                    dict(type='PackActionInputs', meta_keys=('frame_inds',
-                                                             'flip')),
-                ])))
+            type='VideoDataset', ann_file=str(folder / 'list.txt'),
+            data_prefix=dict(video=str(folder)),
+            pipeline=[
+                dict(type='OpenCVInit'),
+                dict(type='SampleFrames', clip_len=3, frame_interval=1,
+                     num_clips=1),
+                dict(type='OpenCVDecode'),
+                dict(type='RandomResizedCrop'),
+                dict(type='Resize', scale=(16, 16), keep_ratio=False),
+                dict(type='Flip', flip_ratio=0.5),
+                dict(type='FormatShape', input_format='NCTHW'),
+                dict(type='PackActionInputs', meta_keys=('frame_inds',
+                                                         'flip')),
+            ]))
 
 
 def epoch_batches(folder, num_workers, seed, epoch=0):
@@ -124,7 +122,7 @@ def epoch_batches(folder, num_workers, seed, epoch=0):
     return torch.stack(inputs), frames
 
 
-def test_a_stock_video_dataset_is_seeded_through_the_wrapper(tmp_path):
+def test_a_stock_video_dataset_is_seeded(tmp_path):
     write_videos(tmp_path)
     inputs, frames = epoch_batches(tmp_path, 0, seed=1)
     assert inputs.shape == (4, 1, 3, 3, 16, 16)
@@ -137,21 +135,44 @@ def test_a_stock_video_dataset_is_seeded_through_the_wrapper(tmp_path):
                            epoch_batches(tmp_path, 0, seed=1, epoch=1)[0])
 
 
-def test_the_wrapper_passes_on_what_evaluators_and_runners_read(tmp_path):
+def test_the_seeded_dataset_keeps_what_evaluators_and_tools_read(
+        tmp_path):
     write_videos(tmp_path)
     init_default_scope('mmaction')
-    config = stock_video_loader(tmp_path, 0)['dataset']
-    inner = dict(config['dataset'], lazy_init=True,
-                 metainfo=dict(classes=('left', 'right')))
-    wrapped = SeededDataset(inner)
-    wrapped.full_init()  # reaches the lazily built dataset
-    built = SeededDataset(**{k: v for k, v in config.items() if k != 'type'})
-    assert len(wrapped) == len(built) == 4
-    assert wrapped.get_data_info(2)['label'] == 0
-    assert wrapped.metainfo['classes'] == ('left', 'right')
-    # what the feature cache and the tools read
-    assert wrapped.pipeline is wrapped.dataset.pipeline
-    assert wrapped.prepare_data(1)['inputs'].shape == (1, 3, 3, 16, 16)
+    from mmaction.registry import DATASETS
+    config = dict(stock_video_loader(tmp_path, 0)['dataset'],
+                  metainfo=dict(classes=('left', 'right')))
+    dataset = DATASETS.build(config)
+    transforms = list(dataset.pipeline.transforms)
+    SeededSampler(dataset, shuffle=False, seed=0)
+    assert isinstance(dataset.pipeline, SeededSamples)
+    assert dataset.pipeline.transforms == transforms
+    assert len(dataset) == 4 and dataset.get_data_info(2)['label'] == 0
+    assert dataset.metainfo['classes'] == ('left', 'right')
+    assert dataset.prepare_data(1)['inputs'].shape == (1, 3, 3, 16, 16)
+    # a second sampler on the same dataset seeds it once
+    SeededSampler(dataset, shuffle=False, seed=0)
+    assert not isinstance(dataset.pipeline.pipeline, SeededSamples)
+
+
+def test_the_parts_of_a_concatenation_are_seeded_apart():
+    from mmengine.dataset import ConcatDataset, RepeatDataset
+    first, second = noise_dataset(), noise_dataset()
+    both = ConcatDataset([first, second])
+    SeededSampler(both, shuffle=False, seed=5)
+    assert [type(d.pipeline) for d in (first, second)] == [SeededSamples] * 2
+    # index 1 of each part: apart, the second salted with its position
+    assert not np.array_equal(both[1]['imgs'][0], both[5]['imgs'][0])
+    np.random.seed(sample_seed(5, 0, 1, salt=1))
+    expected = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(both[5]['imgs'][0], expected)
+    # a repeated dataset: seeded through the wrapper, alike in each repeat
+    repeated = RepeatDataset(noise_dataset(), times=2)
+    SeededSampler(repeated, shuffle=False, seed=5)
+    np.testing.assert_array_equal(repeated[1]['imgs'][0],
+                                  repeated[5]['imgs'][0])
+    np.testing.assert_array_equal(repeated[1]['imgs'][0],
+                                  both[1]['imgs'][0])
 
 
 def test_smile_mm_datasets_take_the_default_sampler(tmp_path):

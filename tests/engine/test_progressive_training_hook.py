@@ -111,7 +111,7 @@ def test_a_declared_stage_two_pipeline_is_the_one_built(tmp_path):
 def test_a_wrapped_dataset_gets_the_stage_two_pipeline(tmp_path):
     cfg = Config.fromfile(write_tiny_config(tmp_path))
     wrapped = dict(cfg.train_dataloader,
-                   dataset=dict(type='SeededDataset',
+                   dataset=dict(type='RepeatDataset', times=2,
                                 dataset=cfg.train_dataloader.dataset))
     built = ProgressiveTrainingHook(switch_epoch=2).stage2_loader_config(
         wrapped)

@@ -1,14 +1,15 @@
 """The feature cache: views and their mirror images in order, failures as
 NaN rows in the manifest, reuse only for the same producer and a complete
 folder."""
+import json
 import os
 
 import numpy as np
 import pytest
 import torch
 
-from smile_mm.evaluation.feature_cache import (FEATURES, extract_features,
-                                               load_cache)
+from smile_mm.evaluation.feature_cache import (FEATURES, MANIFEST,
+                                               extract_features, load_cache)
 
 
 class Clips(torch.utils.data.Dataset):
@@ -56,6 +57,21 @@ def test_views_flips_and_failures(tmp_path):
     with open(tmp_path / FEATURES, 'r+b') as file:
         file.truncate(os.path.getsize(tmp_path / FEATURES) - 4)
     assert load_cache(str(tmp_path), wanted) is None
+
+
+def test_a_manifest_of_the_older_layout_is_made_again(tmp_path):
+    """Before the arrays' record: one ``shape``, that of the features."""
+    wanted = dict(dataset='clips')
+    extract_features(first_column, Clips(), str(tmp_path), wanted)
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    del manifest['arrays']
+    (tmp_path / MANIFEST).write_text(json.dumps(dict(manifest,
+                                                     shape=[5, 2, 1])))
+    assert load_cache(str(tmp_path), wanted) is None
+    features, _, _ = extract_features(first_column, Clips(), str(tmp_path),
+                                      wanted)
+    assert features.shape == (5, 2, 1)
+    assert load_cache(str(tmp_path), wanted) is not None
 
 
 def test_nothing_readable_is_an_error_and_leaves_no_cache(tmp_path):

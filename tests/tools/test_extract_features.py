@@ -95,6 +95,18 @@ def test_stride_format_prefix_and_resume(checkpoint, videos, tmp_path,
     assert os.path.getmtime(osp.join(out, 'v_long.pt')) == marker
     assert '1 extracted (0 of them redone), 1 reused, 0 failed' in \
         capsys.readouterr().out
+    # a record of the older, flat layout: made again, not trusted
+    record = osp.join(out, '.smile_mm', 'v_long.pt.json')
+    with open(record) as file:
+        made = json.load(file)
+    with open(record, 'w') as file:
+        json.dump(dict(made['produced_by'], shape=[4, 32]), file)
+    assert _run(checkpoint, videos, out,
+                ['--stride', '16', '--format', 'pt', '--prefix', 'v_']) == 0
+    text = capsys.readouterr().out
+    assert 'long: redone (v_long.pt: its record' in text
+    assert 'of an older layout (KeyError)' in text
+    assert '1 extracted (1 of them redone), 1 reused' in text
 
 
 def test_failures_are_listed_and_set_the_exit_status(checkpoint, videos,

@@ -1,4 +1,4 @@
-"""LoadStaticClip: one image repeated T times (learning without natural video)."""
+"""LoadStaticClip: one image repeated T times (no natural video needed)."""
 from __future__ import annotations
 
 from typing import Dict, Sequence
@@ -15,16 +15,13 @@ BACKGROUNDS = ('black', 'noise', 'image', 'video_frame')
 class LoadStaticClip(BaseTransform):
     """Make a clip of ``clip_len`` copies of one background image.
 
-    The backgrounds of the paper's section 5 (Tables 7 and 12): a black
-    image, a noise image, a scene image read from ``filename``, or one frame
-    of the video at ``filename``. Moving objects are then pasted on top by
-    :class:`SyntheticMotionOverlay`.
+    The backgrounds of the paper's section 5 (Tables 7 and 12), onto which
+    :class:`SyntheticMotionOverlay` pastes moving objects.
 
-    Required keys: ``background`` (one of ``'black'``, ``'noise'``,
-    ``'image'``, ``'video_frame'``); ``filename`` for images and video
-    frames; ``frame_size`` ((H, W)) for black and noise; optional
-    ``noise_cell``: 1 for white noise (default), larger for smooth noise
-    drawn on cells of that many pixels.
+    Required keys: ``background`` (one of :data:`BACKGROUNDS`); ``filename``
+    for ``'image'`` and ``'video_frame'``; ``frame_size`` ((H, W)) for
+    ``'black'`` and ``'noise'``; optional ``noise_cell`` (1, the default:
+    white noise; larger: smooth noise drawn on cells of that many pixels).
 
     Added keys: ``imgs`` ([T, H, W, 3] uint8 as a list of separate frames),
     ``clip_len``, ``num_clips`` (1), ``frame_inds``, ``total_frames``,
@@ -59,7 +56,7 @@ class LoadStaticClip(BaseTransform):
         many pixels wide and interpolated (smooth noise)."""
         if cell <= 1:
             return np.random.randint(0, 256, tuple(size) + (3, ), np.uint8)
-        grid = (max(2, -(-size[0] // cell) + 1), max(2, -(-size[1] // cell) + 1))
+        grid = tuple(max(2, -(-side // cell) + 1) for side in size)
         coarse = np.random.randint(0, 256, grid + (3, ), np.uint8)
         return cv2.resize(coarse, (size[1], size[0]),
                           interpolation=cv2.INTER_CUBIC)
@@ -93,13 +90,12 @@ class LoadStaticClip(BaseTransform):
             raise ValueError(f'background {background!r} is unknown; choose '
                              f'one of {BACKGROUNDS}')
         clip = np.repeat(image[None], self.clip_len, axis=0)
-        results['imgs'] = list(clip)  # separate frames: in-place ops stay safe
-        results['clip_len'] = self.clip_len
-        results['num_clips'] = 1
-        results['frame_inds'] = np.arange(self.clip_len)
-        results['total_frames'] = self.clip_len
-        results['original_shape'] = image.shape[:2]
-        results['img_shape'] = image.shape[:2]
+        # separate frames: in-place ops stay safe
+        results.update(imgs=list(clip), clip_len=self.clip_len, num_clips=1,
+                       frame_inds=np.arange(self.clip_len),
+                       total_frames=self.clip_len,
+                       original_shape=image.shape[:2],
+                       img_shape=image.shape[:2])
         return results
 
     def __repr__(self) -> str:

@@ -8,8 +8,8 @@ import numpy as np
 from mmaction.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
 
-from ..object_bank import ObjectBank
-from ..object_motion import AuthorsMotion, ObjectMotion, PaperMotion
+from ..objects.object_bank import ObjectBank
+from ..objects.object_motion import AuthorsMotion, ObjectMotion, PaperMotion
 
 PRESETS = ('paper', 'authors')
 
@@ -18,16 +18,13 @@ PRESETS = ('paper', 'authors')
 class SyntheticMotionOverlay(BaseTransform):
     """Overlay ``num_objects`` segmented objects that move, rotate and scale.
 
-    This is SMILE's motion infusion (paper section 3.3): each object is drawn
-    from an :class:`ObjectBank`, given a size, a smooth random trajectory of
-    centres and keyframed rotation and scale (see
-    :mod:`smile_mm.datasets.object_motion`), and alpha-composited onto every
-    frame. Objects may leave the frame partly.
-
-    Place it after the last transform that moves pixels (Resize, crops,
-    Flip, ...) and before ``TubeTrajectoryMaskGenerator`` and
-    ``FormatShape``: the masks it writes are in the coordinates of the frames
-    it sees. smile_mm's datasets check this order when they are built.
+    SMILE's motion infusion (paper section 3.3): each object, drawn from an
+    :class:`ObjectBank`, gets a size, a smooth random trajectory and
+    keyframed rotation and scale (an :class:`ObjectMotion`) and is
+    alpha-composited onto every frame; it may leave the frame partly. Its
+    masks are in the coordinates of the frames it sees, so it goes after
+    the last transform that moves pixels and before
+    ``TubeTrajectoryMaskGenerator`` (docs/data_pipeline.md).
 
     Required keys: ``imgs`` (list of [H, W, 3] uint8 frames or a
     [T, H, W, 3] array; one clip, ``num_clips == 1``).
@@ -38,12 +35,10 @@ class SyntheticMotionOverlay(BaseTransform):
 
     - ``object_masks``: bool [n, T, H, W], each object's visible pixels
       (alpha >= ``alpha_threshold``) after rotation and scaling.
-    - ``object_motion``: dict with ``centers`` [n, T, 2] (x, y) pixels,
-      ``angles`` [n, T] degrees clockwise on screen, ``sizes_wh`` [n, T, 2]
-      and ``base_sizes_wh`` [n, 2] (width, height) pixels, ``boxes``
-      [n, T, 4] unrotated (x1, y1, x2, y2) pixels, ``object_ids`` [n] bank
-      indices and ``seed``, the seed that reproduces this clip's overlay
-      (the fields of :class:`ObjectMotion`).
+    - ``object_motion``: dict of float32 :class:`ObjectMotion` fields
+      (``centers`` [n, T, 2], ``angles`` [n, T], ``sizes_wh`` [n, T, 2],
+      ``base_sizes_wh`` [n, 2], ``boxes`` [n, T, 4]), ``object_ids`` [n]
+      bank indices and ``seed``, which reproduces this clip's overlay.
 
     Args:
         object_bank: An :class:`ObjectBank` or the keyword arguments of one
@@ -52,21 +47,12 @@ class SyntheticMotionOverlay(BaseTransform):
         preset: ``'paper'`` (section 3.3) or ``'authors'`` (the public
             code's box sizes, trajectories and drifting transforms).
         motion: Keyword arguments of the preset's sampler,
-            :class:`PaperMotion` or :class:`AuthorsMotion` (for example
-            ``dict(size_range=(32, 96), smoothing=4)``, or
-            ``dict(middle_keyframe='anywhere')`` for the paper's literal
-            keyframe rule).
+            :class:`PaperMotion` or :class:`AuthorsMotion`, e.g.
+            ``dict(size_range=(32, 96), smoothing=4)``.
         prob: Probability of overlaying a clip at all; clips left as they
             are carry no ``object_masks`` (mixed training uses 0.5).
         alpha_threshold: Alpha (0-1) from which a pixel belongs to the
             object's mask.
-
-    Example:
-        >>> overlay = SyntheticMotionOverlay(num_objects=2)
-        >>> results = overlay(dict(imgs=list(np.zeros((16, 224, 224, 3),
-        ...                                           np.uint8))))
-        >>> results['object_masks'].shape
-        (2, 16, 224, 224)
     """
 
     def __init__(self,
@@ -106,10 +92,9 @@ class SyntheticMotionOverlay(BaseTransform):
 
     @property
     def max_object_extent(self) -> float:
-        """Largest object side in pixels that the sampler can draw, unscaled."""
+        """Largest unscaled object side in pixels the sampler draws."""
         return self.motion.max_extent
 
-    # ------------------------------------------------------------------ helpers
     def _check_frame(self, num_frames: int, height: int, width: int) -> None:
         if num_frames < 2:
             raise ValueError(
@@ -133,15 +118,9 @@ class SyntheticMotionOverlay(BaseTransform):
         return np.stack(imgs).astype(np.uint8, copy=False)
 
     def _texture(self, object_id: int, size_wh: np.ndarray) -> np.ndarray:
-        """The object resized once per clip to its largest size in the clip.
-
-        Args:
-            object_id: Index into the object bank.
-            size_wh: [2] (width, height) pixels, rounded up.
-
-        Returns:
-            np.ndarray: [h, w, 4] uint8 premultiplied RGBA.
-        """
+        """Bank object ``object_id`` resized to ``size_wh`` ([2] (width,
+        height) pixels, rounded up), its largest size in the clip: [h, w, 4]
+        uint8 premultiplied RGBA."""
         source = self.object_bank[object_id]
         size = tuple(max(1, int(np.ceil(side))) for side in size_wh)
         shrinking = size[0] * size[1] < source.shape[0] * source.shape[1]
@@ -157,8 +136,7 @@ class SyntheticMotionOverlay(BaseTransform):
             texture_wh: [n, 2] (width, height) pixels of each object's
                 texture.
             motion: Where each object is in each frame.
-            height: Frame height in pixels.
-            width: Frame width in pixels.
+            height, width: Frame size in pixels.
 
         Returns:
             tuple: ``matrices`` [n, T, 2, 3] mapping texture pixels (x, y)
@@ -209,7 +187,6 @@ class SyntheticMotionOverlay(BaseTransform):
                 cv2.cvtColor(warped, cv2.COLOR_RGBA2RGB), dst=background)
         np.greater_equal(alpha, self._alpha_cut, out=mask[y0:y1, x0:x1])
 
-    # ---------------------------------------------------------------- transform
     def transform(self, results: Dict) -> Dict:
         """Overlay objects with a seed drawn from numpy's global generator,
         which mmengine seeds (``randomness=dict(seed=...)``) in the main

@@ -1,4 +1,4 @@
-"""TubeTrajectoryMaskGenerator: tube masking plus masking along object paths."""
+"""TubeTrajectoryMaskGenerator: tube masking plus masking along paths."""
 from __future__ import annotations
 
 from typing import Dict, Optional, Sequence
@@ -24,40 +24,18 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
     """Mask 2x16x16 space-time tokens: tubes over the video, and along the
     trajectories of the objects that :class:`SyntheticMotionOverlay` pasted.
 
-    The mask covers the token grid ``[T / t, H / p, W / p]`` (``t`` the
-    tubelet size, ``p`` the patch size); True means masked, that is hidden
-    from the encoder and reconstructed by the decoder.
-
-    How the two ratios are balanced, per time slice ``i`` of ``S = H/p * W/p``
-    tokens of which ``O_i`` are covered by objects:
-
-    1. ``K = int(mask_ratio * S)`` tokens are masked in every slice, exactly
-       as VideoMAE's tube masking masks them, so every clip of a
-       configuration has the same ``T/t * K`` masked tokens (batches stack
-       and the encoder sees a fixed number of visible tokens) and the
-       masked share is ``mask_ratio`` over the whole video.
-    2. Trajectory masking: ``round(object_mask_ratio * O_i)`` of the object
-       tokens (at most ``K``), chosen at random, are masked.
-    3. Tube masking fills the remaining ``K - round(object_mask_ratio * O_i)``
-       from the background tokens, following one random order of spatial
-       positions shared by all slices, so that background masks are tubes
-       (the same positions in every slice) except where objects pass. Only
-       if a slice has too few background tokens do unmasked object tokens
-       fill the rest.
-
-    The object tokens are thus masked at ``object_mask_ratio`` (the paper's
-    ``m``) and the whole video at ``mask_ratio`` (also ``m``): the paper's
-    "a ratio m of the object tokens and a ratio m of the tokens of the whole
-    video, keeping the overall ratio". Objects can therefore not be found
-    from the number of visible tokens, and the motion they carry is
-    reconstructed from a few visible pieces of each trajectory. Clips
-    without ``object_masks`` (no overlay) get plain tube masking.
-
-    A token counts as covered when the objects' masks overlap its
-    ``t x p x p`` cube by at least ``min_coverage`` of its pixels
-    (``coverage='mask'``), or, with ``coverage='box'``, when it meets the
-    union of the objects' unrotated boxes in the tubelet's frames widened by
-    ``box_margin`` tokens to the right and below (the authors' code).
+    True in the mask (the token grid ``[T / t, H / p, W / p]``, ``t`` the
+    tubelet size, ``p`` the patch size) hides a token from the encoder.
+    Every time slice of ``S`` tokens masks exactly ``K = int(mask_ratio *
+    S)``, as VideoMAE's tube masking does, so every clip has the same number
+    of visible tokens. Of a slice's ``O_i`` object tokens,
+    ``round(object_mask_ratio * O_i)`` (at most ``K``) are masked at random
+    (trajectory masking); background tokens fill the rest of the quota in
+    one random order of positions shared by all slices (tubes), then object
+    tokens left unmasked if the background runs short. Objects and the
+    whole video are thus both masked at the paper's ratio ``m``, and the
+    number of visible tokens gives no object away (docs/data_pipeline.md).
+    Clips without ``object_masks`` (no overlay) get plain tube masking.
 
     Required keys: ``imgs`` ([T, H, W, 3] frames, as list or array);
     ``object_masks`` (bool [n, T, H, W]) or ``object_motion['boxes']``
@@ -74,11 +52,13 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
             ``mask_ratio`` (paper) or 0.9 (``preset='authors'``).
         tubelet_size: Frames per token.
         patch_size: Pixels per token side.
-        min_coverage: Share of a token's cube that objects must cover for
-            ``coverage='mask'``.
-        coverage: ``'mask'`` (object pixels) or ``'box'`` (unrotated boxes);
-            None picks the preset's.
-        box_margin: Extra token rows and columns of ``coverage='box'``.
+        min_coverage: Share of a token's ``t x p x p`` cube the objects'
+            masks must cover to make it an object token (``coverage='mask'``).
+        coverage: ``'mask'`` (object pixels) or ``'box'`` (tokens that meet
+            the objects' unrotated boxes in the tubelet's frames, as the
+            authors' code); None picks the preset's.
+        box_margin: Token rows and columns that widen ``coverage='box'`` to
+            the right and below.
         preset: ``'paper'`` or ``'authors'`` (box coverage with one extra
             row and column, 90 % of object tokens masked).
         trajectory_masking: False ignores the objects and masks plain tubes
@@ -153,7 +133,6 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
         """Masked tokens in every clip."""
         return self.grid[0] * self.masked_per_slice
 
-    # ------------------------------------------------------------ object tokens
     def _tokens_from_masks(self, masks: np.ndarray) -> np.ndarray:
         """bool [n, T, H, W] -> bool [T', h, w], cube coverage >= threshold."""
         slices, rows, cols = self.grid
@@ -199,7 +178,6 @@ class TubeTrajectoryMaskGenerator(BaseTransform):
             return self._tokens_from_boxes(results['object_motion']['boxes'])
         return self._tokens_from_masks(masks)
 
-    # -------------------------------------------------------------------- mask
     def sample(self, rng: np.random.Generator,
                object_tokens: Optional[np.ndarray] = None) -> np.ndarray:
         """Draw one mask.

@@ -14,11 +14,9 @@ from PIL import Image
 class VideoRandAugment(BaseTransform):
     """timm's RandAugment, applied identically to all frames of a clip.
 
-    VideoMAE's fine-tuning augmentation, written RandAug(9, 0.5) in the
-    paper (Table 17): magnitude 9 with a magnitude noise of standard
-    deviation 0.5. The operations and magnitudes are drawn once per clip
-    (numpy's and ``random``'s states are replayed for each frame), so the
-    clip stays temporally consistent.
+    VideoMAE's fine-tuning augmentation, RandAug(9, 0.5) in the paper's
+    Table 17. The operations and magnitudes are drawn once per clip (numpy's
+    and ``random``'s states are replayed for each frame).
 
     Args:
         magnitude: Magnitude of the operations (0-10).

@@ -10,7 +10,7 @@ from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
-from ...datasets.pipeline_order import OVERLAY, transform_name
+from ...datasets.transforms.pipeline_order import OVERLAY, transform_name
 
 
 def dataset_configs(dataset: dict) -> Iterator[dict]:
@@ -22,34 +22,20 @@ def dataset_configs(dataset: dict) -> Iterator[dict]:
         yield from dataset_configs(dataset['dataset'])
 
 
-def without_overlay(pipeline: List[dict]) -> List[dict]:
-    """``pipeline`` without its SyntheticMotionOverlay steps."""
-    return [step for step in pipeline if transform_name(step) != OVERLAY]
-
-
 @HOOKS.register_module()
 class ProgressiveTrainingHook(Hook):
     """SMILE's progressive training (section 3.4) in one run.
 
     Stage 1 (epochs ``0 .. switch_epoch - 1``) trains on overlaid clips;
-    stage 2 on the original clips, from stage 1's weights with a fresh
-    schedule. At the switch the hook builds a new training loader from the
-    config's ``train_dataloader`` with the stage-2 pipeline in every dataset
-    whose pipeline overlays (new workers, the same sampler seed, so a
-    resumed run repeats an uninterrupted one; the new dataset counts
-    unreadable videos afresh),
-    and with ``reset_optimizer`` clears the optimizer's moments and sets
-    each parameter group's learning rate back to its base value, so that
-    the stage-2 schedulers the config declares from ``switch_epoch`` on
-    (warm-up, then cosine) start afresh. A run resumed in stage 2 builds the
-    stage-2 loader before its first epoch.
+    stage 2 on the original clips, from stage 1's weights: at the switch the
+    hook rebuilds the training loader with the stage-2 pipeline (same
+    sampler seed) and, with ``reset_optimizer``, clears the optimizer state
+    and learning rates so that the config's stage-2 schedulers start afresh.
 
     Args:
         switch_epoch: First epoch of stage 2 (loader epochs).
         stage2_pipeline: The training pipeline of stage 2; None takes the
-            configured training pipeline without its
-            ``SyntheticMotionOverlay``, so that an edited stage-1 pipeline
-            stays the stage-2 pipeline otherwise.
+            configured one without its ``SyntheticMotionOverlay``.
         reset_optimizer: Clear optimizer state and learning rates at the
             switch.
     """
@@ -98,7 +84,8 @@ class ProgressiveTrainingHook(Hook):
         overlaid = 0
         for dataset in dataset_configs(loader['dataset']):
             pipeline = list(dataset.get('pipeline') or [])
-            original = without_overlay(pipeline)
+            original = [step for step in pipeline
+                        if transform_name(step) != OVERLAY]
             if len(original) == len(pipeline):
                 continue  # no overlay here: stage 2 changes nothing
             overlaid += 1
@@ -139,15 +126,11 @@ class ProgressiveTrainingHook(Hook):
         switch_iter = self.switch_epoch * len(runner.train_dataloader)
         if not self.reset_optimizer or runner.iter + 1 != switch_iter:
             return
-        for optimizer in _optimizers(runner.optim_wrapper):
-            optimizer.state = defaultdict(dict)
-            for group in optimizer.param_groups:
+        wrappers = runner.optim_wrapper  # an OptimWrapper or a dict of them
+        for wrapper in (wrappers.values() if hasattr(wrappers, 'values')
+                        else [wrappers]):
+            wrapper.optimizer.state = defaultdict(dict)
+            for group in wrapper.optimizer.param_groups:
                 group['lr'] = group.get('initial_lr', group['lr'])
         print_log('progressive training: optimizer state cleared and '
                   'learning rates reset for stage 2', logger='current')
-
-
-def _optimizers(optim_wrapper) -> list:
-    wrappers = (optim_wrapper.values() if hasattr(optim_wrapper, 'values')
-                else [optim_wrapper])
-    return [wrapper.optimizer for wrapper in wrappers]

@@ -1,12 +1,8 @@
-"""One object decoded from its files into the form the object bank stores.
-
-An object is read from an RGBA PNG, or from an image and its mask, checked
-(an alpha channel is present, enough pixels are visible, mask and image
-sizes agree), cropped to its visible box, premultiplied by alpha and shrunk
-so that its longer side is at most ``max_side``. A reader returns
-``(rgba, '')`` or ``(None, reason)`` instead of raising, so that the folder
-reader that calls it (:mod:`smile_mm.datasets.object_folders`) can name
-every bad file of a folder in one error.
+"""One object decoded from its files into the form the object bank stores:
+checked, cropped to its visible box, premultiplied by alpha and shrunk to
+``max_side``. Readers return ``(rgba, '')`` or ``(None, reason)`` instead of
+raising, so that :func:`.object_folders.read_objects` can name every bad
+file of a folder in one error.
 """
 from __future__ import annotations
 
@@ -31,9 +27,8 @@ def crop_to_alpha(rgba: np.ndarray, min_alpha_pixels: int = 1) -> Decoded:
         min_alpha_pixels: Fewer pixels with non-zero alpha are an error.
 
     Returns:
-        tuple: ``(cropped, '')`` with cropped [h, w, 4] uint8, or
-        ``(None, reason)`` when fewer than ``min_alpha_pixels`` pixels are
-        visible.
+        tuple: :data:`Decoded`, ``(None, reason)`` when fewer than
+        ``min_alpha_pixels`` pixels are visible.
     """
     visible = rgba[..., 3] > 0
     count = int(visible.sum())
@@ -46,14 +41,8 @@ def crop_to_alpha(rgba: np.ndarray, min_alpha_pixels: int = 1) -> Decoded:
 
 
 def premultiply(rgba: np.ndarray) -> np.ndarray:
-    """Multiply colour by alpha, rounding to nearest.
-
-    Args:
-        rgba: [H, W, 4] uint8, straight alpha.
-
-    Returns:
-        np.ndarray: [H, W, 4] uint8, colour premultiplied by alpha.
-    """
+    """[H, W, 4] uint8 straight RGBA with its colour multiplied by alpha,
+    rounded to nearest."""
     alpha = rgba[..., 3:4].astype(np.uint16)
     out = rgba.copy()
     out[..., :3] = ((rgba[..., :3].astype(np.uint16) * alpha + 127) //
@@ -66,12 +55,10 @@ def fit_object(rgba: np.ndarray, max_side: int) -> np.ndarray:
 
     Args:
         rgba: [H, W, 4] uint8, straight alpha.
-        max_side: Longest side allowed, in pixels; smaller objects keep
-            their size.
+        max_side: Longest side in pixels; smaller objects keep their size.
 
     Returns:
-        np.ndarray: [h, w, 4] uint8, premultiplied, ``max(h, w) <=
-        max_side``.
+        np.ndarray: [h, w, 4] uint8 premultiplied, ``max(h, w) <= max_side``.
     """
     rgba = premultiply(rgba)
     height, width = rgba.shape[:2]

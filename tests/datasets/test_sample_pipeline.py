@@ -1,3 +1,6 @@
+"""SkipUnreadable and MultipleClips, through TolerantVideoDataset, which
+puts them around its pipeline, and around a stock mmaction2 VideoDataset;
+SeededSamples is tested in test_seeded_sampler.py."""
 import logging
 
 import numpy as np
@@ -9,7 +12,8 @@ from mmengine.logging import MMLogger
 from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader
 
-from smile_mm.datasets import TolerantVideoDataset
+from smile_mm.datasets import (MultipleClips, SkipUnreadable,
+                               TolerantVideoDataset)
 
 from ..conftest import sample_label, write_video
 
@@ -154,7 +158,7 @@ def test_failures_are_counted_across_loader_workers(videos):
                         sampler=list(range(len(dataset))))
     assert len(list(loader)) == 6
     assert dataset.num_failed == 2  # seen from the main process
-    assert torch.equal(dataset._failed,
+    assert torch.equal(dataset.pipeline.failed,
                        torch.tensor([0, 0, 0, 0, 1, 1], dtype=torch.bool))
 
 
@@ -289,3 +293,20 @@ def test_clips_sharing_frames_do_not_share_arrays(tmp_path, rng):
     assert np.array_equal(first['frame_inds'], second['frame_inds'])
     first['imgs'][0][:] = 0  # an in-place transform on one clip
     assert second['imgs'][0].any()
+
+
+def test_the_parts_compose_with_a_stock_video_dataset(videos, log_lines):
+    from mmaction.datasets import VideoDataset
+    ann, root = videos
+    init_default_scope('mmaction')
+    dataset = VideoDataset(ann, pipeline(), data_prefix=dict(video=root))
+    dataset.pipeline = SkipUnreadable(MultipleClips(dataset.pipeline, 2),
+                                      dataset, max_failure_ratio=0.5)
+    assert dataset.pipeline.num_failed == 1  # missing.mp4, at build
+    assert len(dataset[0]) == 2  # two clips of one decoded video
+    # the corrupt video: skipped, counted, and mmengine draws another
+    clips = dataset[4]
+    assert len(clips) == 2 and clips[0]['inputs'].shape == (1, 3, 4, 32, 32)
+    assert dataset.pipeline.num_failed == 2
+    assert any('skipped unreadable' in line and 'corrupt.mp4' in line
+               for line in log_lines)

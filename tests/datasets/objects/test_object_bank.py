@@ -6,9 +6,9 @@ import pytest
 from PIL import Image
 
 from smile_mm.datasets import ObjectBank
-from smile_mm.datasets.procedural_objects import SHAPES
+from smile_mm.datasets.objects.procedural_objects import SHAPES
 
-from ..conftest import write_rgba
+from ...conftest import write_rgba
 
 
 def rect_rgba(height, width, canvas=(50, 60), colour=(255, 0, 0), alpha=128,

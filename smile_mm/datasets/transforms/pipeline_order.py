@@ -1,8 +1,6 @@
-"""Checks that SMILE's transforms sit where their outputs stay valid.
-
-``SyntheticMotionOverlay`` writes per-pixel object masks and
-``TubeTrajectoryMaskGenerator`` a token grid; both are in the coordinates of
-the frames they see, so no transform that moves pixels may follow them.
+"""Checks that SMILE's transforms sit where their outputs stay valid: the
+overlay's object masks and the masking's token grid are in the coordinates
+of the frames they see, so no transform that moves pixels may follow them.
 smile_mm's datasets run :func:`check_pipeline_order` when they are built.
 """
 from __future__ import annotations

@@ -1,9 +1,7 @@
-"""Deterministic synthetic cut-out objects: the object bank that needs no download.
-
-Each object is a shape (ellipse, polygon, star, blob, ring or rounded box) at
-a random aspect ratio, filled with a texture (solid, linear gradient,
-stripes, checker, radial or smoothed noise) in random colours, with an
-anti-aliased alpha edge. The same ``seed`` always gives the same objects.
+"""Synthetic cut-out objects, the same for the same seed: the object bank
+that needs no download. Each is one of :data:`SHAPES` at a random aspect
+ratio, filled with one of :data:`TEXTURES` in random colours, with an
+anti-aliased alpha edge.
 """
 from __future__ import annotations
 
@@ -11,6 +9,8 @@ from typing import List, Tuple
 
 import cv2
 import numpy as np
+
+from .object_images import crop_to_alpha
 
 SHAPES = ('ellipse', 'polygon', 'star', 'blob', 'ring', 'rounded_box')
 TEXTURES = ('solid', 'gradient', 'stripes', 'checker', 'radial', 'noise')
@@ -21,8 +21,7 @@ _SUPERSAMPLE = 2
 def _random_colour(rng: np.random.Generator) -> np.ndarray:
     """A saturated RGB colour, float32 in [0, 255]."""
     hsv = np.array([[[rng.uniform(0, 180), rng.uniform(120, 255),
-                      rng.uniform(90, 255)]]], dtype=np.float32)
-    hsv = hsv.astype(np.uint8)
+                      rng.uniform(90, 255)]]], np.float32).astype(np.uint8)
     return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
 
 
@@ -136,10 +135,7 @@ def make_object(rng: np.random.Generator, max_side: int,
     alpha = _shape_alpha(rng, shape, big_h, big_w)
     rgb = _texture(rng, texture, big_h, big_w)
     rgba = np.concatenate([rgb, alpha[..., None].astype(np.float32)], axis=2)
-    # crop to the shape, then scale its longer side to max_side
-    rows = np.flatnonzero(alpha.any(axis=1))
-    cols = np.flatnonzero(alpha.any(axis=0))
-    rgba = rgba[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    rgba = crop_to_alpha(rgba)[0]
     factor = max_side / max(rgba.shape[:2])
     size = (max(1, round(rgba.shape[1] * factor)),
             max(1, round(rgba.shape[0] * factor)))

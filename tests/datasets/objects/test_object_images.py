@@ -1,11 +1,11 @@
 import numpy as np
 from PIL import Image
 
-from smile_mm.datasets.object_images import (crop_to_alpha, fit_object,
+from smile_mm.datasets.objects.object_images import (crop_to_alpha, fit_object,
                                              premultiply, read_image_mask,
                                              read_rgba_png)
 
-from ..conftest import write_rgba
+from ...conftest import write_rgba
 from .test_object_bank import rect_rgba
 
 

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smile_mm.datasets.object_folders import (LAYOUTS, ImageMaskFolder,
+from smile_mm.datasets.objects.object_folders import (LAYOUTS, ImageMaskFolder,
                                               ObjectFiles, RGBAFolder,
                                               read_objects)
 
-from ..conftest import write_rgba
+from ...conftest import write_rgba
 from .test_object_bank import rect_rgba
 
 

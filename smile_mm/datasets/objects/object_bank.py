@@ -1,26 +1,21 @@
 """The set of segmented objects that :class:`SyntheticMotionOverlay` pastes.
 
-Three sources:
-
-* ``'procedural'`` (default, :meth:`ObjectBank.procedural`): shapes with
-  textures and alpha generated deterministically from a seed
-  (:mod:`smile_mm.datasets.procedural_objects`); nothing to download.
-* ``'rgba'`` and ``'image_mask'`` (:meth:`ObjectBank.from_folder`): a folder
-  of RGBA PNGs in the paper's layout, or of image and mask pairs
-  (:mod:`smile_mm.datasets.object_folders`).
-
-Every object is checked and decoded once, when the bank is built, into one
-uint8 array. Folder banks are cached (:mod:`smile_mm.datasets.object_cache`)
-so that later runs and data-loader workers map that array into memory
-instead of decoding files: nothing is decoded per clip.
+Objects are generated from a seed (``'procedural'``, nothing to download,
+:mod:`.procedural_objects`) or read from a folder (``'rgba'``,
+``'image_mask'``, :mod:`.object_folders`), checked and decoded once into
+one uint8 array. Folder banks are cached (:mod:`.object_cache`), so later
+runs and data-loader workers map that array instead of decoding files.
 """
 from __future__ import annotations
 
+import os.path as osp
+import warnings
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from .object_cache import ObjectCache, cache_key, default_cache_dir, map_pixels
+from ...fileio import StaleEntry
+from .object_cache import bank_entry, default_cache_dir
 from .object_folders import LAYOUTS, FolderLayout, read_objects
 from .object_images import fit_object
 from .procedural_objects import make_objects
@@ -31,24 +26,21 @@ SOURCES = ('procedural', ) + tuple(LAYOUTS)
 class ObjectBank:
     """Segmented RGBA objects held in memory, premultiplied by alpha.
 
-    Objects are stored top-left aligned in one [N, max_side, max_side, 4]
-    uint8 array (:attr:`pixels`) with their sizes, [N, 2] int32 (height,
-    width) in :attr:`sizes`. A bank read from its cache pickles without its
-    pixels: a data-loader worker maps the cache file itself.
+    Objects are stored top-left aligned in :attr:`pixels`, their (height,
+    width) in :attr:`sizes` ([N, 2] int32).
 
     Args:
-        source: ``'procedural'``, ``'rgba'`` or ``'image_mask'`` (see the
-            module docstring).
+        source: ``'procedural'``, ``'rgba'`` or ``'image_mask'``.
         root: Folder of the object set; required by the folder sources.
-        max_side: Objects are stored with their longer side at most this
-            many pixels. 128 matches the paper's largest object size.
+        max_side: Longest stored object side in pixels (128: the paper's
+            largest object size).
         num_objects: Number of procedural objects.
         seed: Seed of the procedural objects.
         min_alpha_pixels: Objects with fewer visible pixels are invalid.
         skip_invalid: If False (default) an invalid object is an error that
             lists every bad file; if True they are skipped with a warning.
         cache_dir: Folder of the cache files of folder banks; None means
-            :func:`~smile_mm.datasets.object_cache.default_cache_dir`,
+            :func:`~smile_mm.datasets.objects.object_cache.default_cache_dir`,
             ``False`` disables the cache.
         num_workers: Processes that decode a folder bank the first time
             (default: up to 8, one per CPU).
@@ -56,19 +48,13 @@ class ObjectBank:
     Example:
         >>> bank = ObjectBank.procedural(num_objects=16)
         >>> rgba = bank[0]                            # [h, w, 4] uint8
-        >>> bank = ObjectBank.from_folder('data/objects')  # doctest: +SKIP
-        >>> # what a config's object_bank=dict(source='rgba', root=...) makes
         >>> bank = ObjectBank('rgba', root='data/objects')  # doctest: +SKIP
     """
 
-    def __init__(self,
-                 source: str = 'procedural',
-                 root: Optional[str] = None,
-                 max_side: int = 128,
-                 num_objects: int = 256,
-                 seed: int = 0,
-                 min_alpha_pixels: int = 16,
-                 skip_invalid: bool = False,
+    def __init__(self, source: str = 'procedural',
+                 root: Optional[str] = None, max_side: int = 128,
+                 num_objects: int = 256, seed: int = 0,
+                 min_alpha_pixels: int = 16, skip_invalid: bool = False,
                  cache_dir: Union[str, bool, None] = None,
                  num_workers: Optional[int] = None) -> None:
         if source not in SOURCES:
@@ -101,32 +87,26 @@ class ObjectBank:
     def procedural(cls, num_objects: int = 256, seed: int = 0,
                    max_side: int = 128) -> 'ObjectBank':
         """``num_objects`` generated objects; the same seed, the same ones.
-
-        Names are ``'procedural/<shape>/<index>'``, categories the shapes.
-        """
+        Names are ``'procedural/<shape>/<index>'``, categories the shapes."""
         return cls('procedural', max_side=max_side, num_objects=num_objects,
                    seed=seed)
 
     @classmethod
-    def from_folder(cls,
-                    root: str,
-                    layout: str = 'rgba',
-                    max_side: int = 128,
-                    min_alpha_pixels: int = 16,
+    def from_folder(cls, root: str, layout: str = 'rgba',
+                    max_side: int = 128, min_alpha_pixels: int = 16,
                     skip_invalid: bool = False,
                     cache_dir: Union[str, bool, None] = None,
                     num_workers: Optional[int] = None) -> 'ObjectBank':
         """The objects of a folder, in the order of their sorted paths.
 
-        Args:
-            root: The folder.
-            layout: ``'rgba'`` or ``'image_mask'``
-                (:mod:`smile_mm.datasets.object_folders`).
-            max_side, min_alpha_pixels, skip_invalid, cache_dir,
-            num_workers: As :class:`ObjectBank`.
-
         Names are paths relative to ``root``, categories the folders below
         it (below ``images/`` for ``'image_mask'``).
+
+        Args:
+            root: The folder.
+            layout: ``'rgba'`` or ``'image_mask'``.
+            max_side, min_alpha_pixels, skip_invalid, cache_dir,
+            num_workers: As :class:`ObjectBank`.
         """
         if layout not in LAYOUTS:
             raise ValueError(
@@ -150,7 +130,13 @@ class ObjectBank:
     def pixels(self) -> np.ndarray:
         """All objects, [N, max_side, max_side, 4] uint8, top-left aligned."""
         if self._pixels is None:  # read from the cache, or unpickled
-            self._pixels = map_pixels(self._cache_path)
+            try:
+                self._pixels = np.load(self._cache_path, mmap_mode='r')
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f'object bank cache file {self._cache_path} is gone '
+                    '(removed while the bank was in use); build the bank '
+                    'again') from None
         return self._pixels
 
     def __getstate__(self) -> Dict:
@@ -188,26 +174,40 @@ class ObjectBank:
         listing = layout.list_objects(self.root)
         cache = None
         if self.cache_dir:
-            settings = dict(source=self.source, max_side=self.max_side,
-                            min_alpha_pixels=self.min_alpha_pixels,
-                            skip_invalid=self.skip_invalid)
-            key = cache_key(self.root,
-                            [path for item in listing for path in item.paths],
-                            settings)
-            cache = ObjectCache(self.cache_dir, key)
-            cached = cache.read(self.max_side)
-            if cached is not None:
-                self.names, self.categories = cached.names, cached.categories
-                self.sizes = cached.sizes
-                self._cache_path = cached.pixels_path
+            cache, made = bank_entry(
+                self.cache_dir, self.root,
+                [path for item in listing for path in item.paths],
+                dict(source=self.source, max_side=self.max_side,
+                     min_alpha_pixels=self.min_alpha_pixels,
+                     skip_invalid=self.skip_invalid))
+            try:
+                record = cache.read(made)[1]
+                self.names, self.categories = (record['names'],
+                                               record['categories'])
+                self.sizes = np.asarray(record['sizes'],
+                                        np.int32).reshape(-1, 2)
+                self._cache_path = cache.arrays['pixels']
                 return
+            except StaleEntry as why:
+                if osp.isfile(cache.record):  # there, but not as recorded
+                    warnings.warn(f'object bank cache entry {cache.record} '
+                                  f'is broken ({why}); the bank is decoded '
+                                  'again and the entry rewritten')
         decoded = read_objects(layout, self.root, listing, self.max_side,
                                self.min_alpha_pixels, self.skip_invalid,
                                self.num_workers)
         self._store([rgba for _, rgba in decoded],
                     [item.name for item, _ in decoded],
                     [item.category for item, _ in decoded])
-        if cache is not None and cache.write(self._pixels, self.sizes,
-                                             self.names, self.categories,
-                                             self.root):
-            self._cache_path = cache.pixels_path
+        if cache is None:
+            return
+        try:
+            cache.write(made, dict(pixels=self._pixels), names=self.names,
+                        categories=self.categories, root=self.root,
+                        sizes=self.sizes.tolist())
+            self._cache_path = cache.arrays['pixels']
+        except OSError as error:
+            warnings.warn(f'object bank cache {self.cache_dir} is not '
+                          f'writable ({error}); the bank stays in memory and '
+                          'is decoded again next run. Set cache_dir to a '
+                          'writable folder.')

@@ -1,17 +1,12 @@
 """The folder layouts of an object set, and reading a whole folder of them.
 
-Two layouts, each read by one reader in :data:`LAYOUTS`:
-
-* ``'rgba'``: the layout of the paper's object set (PIN_Synthetic_Dataset),
+* ``'rgba'``: the paper's object set (PIN_Synthetic_Dataset),
   ``<root>/<category>/*.png`` with an alpha channel.
-* ``'image_mask'``: image and mask pairs, ``<root>/images/<category>/<name>.
-  <jpg|png|...>`` with ``<root>/masks/<category>/<name>.png``.
+* ``'image_mask'``: ``<root>/images/<category>/<name>.<ext>`` with
+  ``<root>/masks/<category>/<name>.png``.
 
-A reader lists the objects of a root folder, sorted by path so that a bank's
-order never depends on the file system, and decodes one of them with
-:mod:`smile_mm.datasets.object_images`. :func:`read_objects` decodes a
-listing, in worker processes when it is long, and reports every bad file in
-one error (or one warning, with ``skip_invalid=True``).
+Listings are sorted by path, so a bank's order never depends on the file
+system; :func:`read_objects` reports every bad file in one error.
 """
 from __future__ import annotations
 
@@ -26,7 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .file_kinds import IMAGE_EXTENSIONS
+from ..lists.file_kinds import IMAGE_EXTENSIONS
 from .object_images import Decoded, read_image_mask, read_rgba_png
 
 _MAX_LISTED = 20
@@ -75,13 +70,9 @@ def image_mask_pairs(image_root: str,
 
 
 class FolderLayout(abc.ABC):
-    """A layout of object files under a root folder.
+    """A layout of object files under a root folder."""
 
-    Attributes:
-        pattern: The layout as errors spell it out.
-    """
-
-    pattern: str
+    pattern: str  # the layout as errors spell it out
 
     def list_objects(self, root: str) -> List[ObjectFiles]:
         """The objects under ``root``, sorted by path.
@@ -152,7 +143,6 @@ class RGBAFolder(FolderLayout):
 
     def decode(self, item: ObjectFiles, max_side: int,
                min_alpha_pixels: int) -> Decoded:
-        """See :func:`~smile_mm.datasets.object_images.read_rgba_png`."""
         return read_rgba_png(item.path, max_side, min_alpha_pixels)
 
 
@@ -188,16 +178,13 @@ class ImageMaskFolder(FolderLayout):
 
     def decode(self, item: ObjectFiles, max_side: int,
                min_alpha_pixels: int) -> Decoded:
-        """See :func:`~smile_mm.datasets.object_images.read_image_mask`."""
         return read_image_mask(item.path, item.mask, max_side,
                                min_alpha_pixels)
 
 
 #: the reader of each folder layout, by the name ``ObjectBank`` takes
-LAYOUTS: Dict[str, FolderLayout] = {
-    'rgba': RGBAFolder(),
-    'image_mask': ImageMaskFolder()
-}
+LAYOUTS: Dict[str, FolderLayout] = dict(rgba=RGBAFolder(),
+                                        image_mask=ImageMaskFolder())
 
 
 def read_objects(layout: FolderLayout, root: str,
@@ -211,10 +198,7 @@ def read_objects(layout: FolderLayout, root: str,
         layout: The reader that listed ``objects``.
         root: Their folder, named in errors.
         objects: From ``layout.list_objects(root)``.
-        max_side: Longest side of a decoded object, in pixels.
-        min_alpha_pixels: Objects with fewer visible pixels are invalid.
-        skip_invalid: Leave invalid objects out with a warning instead of
-            raising.
+        max_side, min_alpha_pixels, skip_invalid: As ``ObjectBank``.
         num_workers: Processes that decode a listing longer than 64 objects
             (default: up to 8, one per CPU).
 

@@ -1,9 +1,6 @@
 """Tell an unreadable file from a bug: the loading steps of a pipeline raise
 :class:`UnreadableSample` when they fail, every other step raises as it is.
-
-:func:`guard_loading` wraps the loading transforms (video readers and
-decoders) of a built mmengine ``Compose`` in place; the pipeline still runs
-through ``Compose`` itself.
+:func:`guard_loading` wraps them in a built mmengine ``Compose``, in place.
 """
 from __future__ import annotations
 
@@ -34,11 +31,8 @@ class UnreadableSample(Exception):
 
 
 class LoadingStep:
-    """A loading transform whose failure raises :class:`UnreadableSample`.
-
-    Args:
-        transform: The transform.
-    """
+    """A loading ``transform`` whose failure raises
+    :class:`UnreadableSample`."""
 
     def __init__(self, transform: Callable) -> None:
         self.__wrapped__ = transform  # functools' name for the wrapped one

@@ -1,27 +1,14 @@
-"""How pasted objects move: sizes, trajectories, rotations and scales per frame.
+"""How pasted objects move: sizes, trajectories, rotations and scales.
 
-Two samplers produce the same :class:`ObjectMotion`:
-
-* :class:`PaperMotion` follows section 3.3 of the paper: size P x Q uniform
-  in [32, 128]; M >> T centre points uniform over the frame, smoothed along x
-  and y by a 1-D Gaussian of width kappa and downsampled to T centres; at the
-  first, a random middle and the last frame a rotation in [-90, 90] degrees
-  and a scale in [0.5, 1.5], linearly interpolated in between (by default
-  the middle keyframe avoids the ends, see :func:`keyframe_values`).
-* :class:`AuthorsMotion` reproduces the authors' public code where it
-  differs from the paper (docs/data_pipeline.md, "Presets"): box sides from
-  {32, 48, 56, 64, 96, 128} times an aspect ratio with jitter; 48 trajectory
-  points, Gaussian sigma 8, min-max normalised into a random 40..180 px
-  square; rotation and size that drift cumulatively over 0-2 random inner
-  keyframes (about +-6 degrees and +-2.5 % per frame), integer degrees;
-  larger objects pasted first.
-
+Two samplers produce the same :class:`ObjectMotion`: :class:`PaperMotion`
+follows section 3.3 of the paper, :class:`AuthorsMotion` the authors' public
+code where it differs (docs/data_pipeline.md, "Presets", compares them).
 All draws come from the ``numpy.random.Generator`` passed in, so a clip is
 reproduced exactly from its seed.
 
 Coordinates: every point is (x, y) and every extent (width, height), in
-pixels of the frame, the order OpenCV's warps take; x runs along a row and y
-down a column (so angles turn clockwise on screen).
+frame pixels, as OpenCV's warps take them; y runs down a column, so angles
+turn clockwise on screen.
 """
 from __future__ import annotations
 
@@ -41,15 +28,12 @@ class ObjectMotion:
     """Per-frame placement of ``n`` objects over ``T`` frames.
 
     Attributes:
-        base_sizes_wh: [n, 2] float, (width, height) pixels before per-frame
-            scaling.
-        sizes_wh: [n, T, 2] float, (width, height) pixels of the unrotated
-            object at each frame.
+        base_sizes_wh: [n, 2] float, (width, height) pixels unscaled.
+        sizes_wh: [n, T, 2] float, (width, height) of the unrotated object.
         centers: [n, T, 2] float, (x, y) pixels of the object centre.
-        angles: [n, T] float, rotation in degrees, clockwise on screen (the
-            texture's x axis turns towards +y).
-        paste_order: [n] int, the order in which objects are composited
-            (later ones cover earlier ones).
+        angles: [n, T] float, degrees clockwise on screen (the texture's x
+            axis turns towards +y).
+        paste_order: [n] int, compositing order (later covers earlier).
     """
 
     base_sizes_wh: np.ndarray
@@ -60,14 +44,12 @@ class ObjectMotion:
 
     @property
     def scales(self) -> np.ndarray:
-        """[n, T, 2] per-frame scale of the (width, height) relative to the
-        base size."""
+        """[n, T, 2] (width, height) relative to the base size."""
         return self.sizes_wh / self.base_sizes_wh[:, None, :]
 
     @property
     def boxes(self) -> np.ndarray:
-        """[n, T, 4] unrotated boxes (x1, y1, x2, y2) pixels around the
-        centres."""
+        """[n, T, 4] unrotated (x1, y1, x2, y2) pixel boxes."""
         half = self.sizes_wh / 2
         return np.concatenate([self.centers - half, self.centers + half], -1)
 
@@ -95,22 +77,16 @@ def keyframe_values(rng: np.random.Generator, num: int, num_frames: int,
     """Values at the first, a random middle and the last frame, interpolated
     linearly in between.
 
-    The paper asks for "a random middle" keyframe m and says no more. Drawn
-    uniformly from [1, T - 2] (``'anywhere'``, the literal reading), m lands
-    next to an end in 2 of every T - 2 series, and then the whole change
-    between two keyframes, up to the full range (180 degrees, a threefold
-    scale), happens in one frame step. ``'inner'`` draws m uniformly from
-    [k, T - 1 - k] with k = ceil((T - 1) / 4): both linear segments span at
-    least a quarter of the clip, so no frame step changes the value by more
-    than (max - min) / k, while m still moves over the middle half.
-
     Args:
         rng: Source of every draw.
         num: Number of series (objects).
         num_frames: T, frames per series.
         value_range: (min, max) of the uniform values at the keyframes.
-        middle_keyframe: ``'inner'`` or ``'anywhere'``, the frames the
-            middle keyframe is drawn from (see above).
+        middle_keyframe: ``'anywhere'`` draws the middle keyframe m from
+            [1, T - 2], the paper's literal rule, which can put the whole
+            change into one frame step; ``'inner'`` from [k, T - 1 - k]
+            with k = ceil((T - 1) / 4), so no step changes the value by more
+            than (max - min) / k (docs/data_pipeline.md, "Presets").
 
     Returns:
         np.ndarray: [num, num_frames] float.
@@ -142,20 +118,15 @@ class PaperMotion:
         points_per_frame: M = points_per_frame * T random points (M >> T).
         smoothing: kappa, the standard deviation of the Gaussian filter, in
             trajectory points.
-        trajectory_span: The paper leaves the spread of the smoothed path
-            open; a Gaussian average of uniform points collapses towards the
-            frame centre (its spread shrinks by about sqrt(2 sqrt(pi) kappa)).
-            With a (min, max) pair the smoothed path is min-max rescaled to a
-            random box whose sides are that fraction of the frame, placed at
-            random inside it. None keeps the literal formula.
+        trajectory_span: (min, max) fraction of the frame of the random
+            box the smoothed path is min-max rescaled into (smoothing pulls
+            it towards the centre; the paper leaves its spread open); None
+            keeps the literal formula.
         angle_range: Rotation range at the keyframes, in degrees.
         scale_range: Scale range at the keyframes.
-        middle_keyframe: Frames the middle keyframe is drawn from:
-            ``'inner'`` (default) the middle half of the clip, so that a
-            rotation or scale change is spread over at least a quarter of
-            the clip; ``'anywhere'`` the paper's literal [1, T - 2], which
-            lets an object turn by up to 180 degrees or change scale
-            threefold in one frame step (see :func:`keyframe_values`).
+        middle_keyframe: ``'inner'`` (default, the middle half of the
+            clip) or ``'anywhere'`` (the paper's literal [1, T - 2]); see
+            :func:`keyframe_values`.
     """
 
     size_range: Tuple[float, float] = (32, 128)
@@ -218,8 +189,7 @@ class PaperMotion:
             rng: Source of every draw.
             num: Number of objects.
             num_frames: T.
-            height: Frame height in pixels.
-            width: Frame width in pixels.
+            height, width: Frame size in pixels.
             aspects: [num] width / height of the chosen objects, used when
                 ``keep_aspect`` is True.
 
@@ -289,7 +259,9 @@ def _authors_interpolate(rng: np.random.Generator, keys: np.ndarray,
 
 @dataclass
 class AuthorsMotion:
-    """Motion as the authors' public code draws it (see the module docstring).
+    """Motion as the authors' public code draws it: box sides times an
+    aspect ratio with jitter, a min-max normalised trajectory, rotation and
+    size drifting between 0-2 inner keyframes, larger objects pasted first.
 
     Args:
         box_sides: Candidate box sides in pixels.
@@ -336,11 +308,8 @@ class AuthorsMotion:
 
     def _trajectory(self, rng: np.random.Generator, size_wh: np.ndarray,
                     num_frames: int, height: int, width: int) -> np.ndarray:
-        """[T, 2] (x, y) integer pixels of one box's centres.
-
-        Args:
-            size_wh: [2] (width, height) pixels of the box.
-        """
+        """[T, 2] (x, y) integer pixels of the centres of a box of
+        ``size_wh`` ([2] (width, height) pixels)."""
         box_w, box_h = size_wh
         x = rng.uniform(1 + box_w / 2, max(width - 1 - box_w / 2,
                                            1 + box_w / 2),

@@ -5,7 +5,7 @@ import pytest
 from scipy.ndimage import gaussian_filter1d
 
 from smile_mm.datasets import AuthorsMotion, PaperMotion
-from smile_mm.datasets.object_motion import keyframe_values
+from smile_mm.datasets.objects.object_motion import keyframe_values
 
 
 def test_paper_ranges_over_many_draws(rng):

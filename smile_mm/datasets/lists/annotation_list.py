@@ -1,12 +1,9 @@
 """Annotation lists (``path label`` lines), read strictly.
 
-mmaction's ``VideoDataset`` splits each line on single spaces: two spaces
-between path and label, a path with a space, or a blank line in the middle
-give wrong samples or a traceback that names nothing. Here the label is
-split off the right of the line (so paths may contain spaces), any run of
-whitespace separates fields, blank lines are skipped, and every bad line is
-an :class:`AnnotationError` that names the file, the line number and the
-line.
+The label is split off the right of the line, so paths may contain spaces
+(mmaction's ``VideoDataset`` splits on single spaces); any whitespace run
+separates fields, blank lines are skipped, and a bad line is an
+:class:`AnnotationError` naming the file, line number and line.
 """
 from __future__ import annotations
 
@@ -68,12 +65,10 @@ def _split(line: str, delimiter: str) -> Tuple[str, Optional[str]]:
     return (match['path'], match['value']) if match else (line, None)
 
 
-def read_video_list(path: str,
-                    label_type: Callable = int,
+def read_video_list(path: str, label_type: Callable = int,
                     multi_label: bool = False,
                     num_classes: Optional[int] = None,
-                    label_required: bool = False,
-                    delimiter: str = ' ',
+                    label_required: bool = False, delimiter: str = ' ',
                     value_name: str = 'label') -> List[Entry]:
     """Read ``path label`` lines.
 
@@ -96,11 +91,9 @@ def read_video_list(path: str,
     entries = []
     for number, line in annotation_lines(path):
         if multi_label:
-            match = _INT_FIELDS.match(line) if not delimiter.strip() else None
             if delimiter.strip():
-                fields = [f.strip() for f in line.split(delimiter)]
-                name, values = fields[0], fields[1:]
-            elif match:
+                name, *values = [f.strip() for f in line.split(delimiter)]
+            elif match := _INT_FIELDS.match(line):
                 name, values = match['path'], match['values'].split()
             else:
                 raise _bad(path, number, line, 'no integer labels after the '
