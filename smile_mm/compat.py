@@ -1,70 +1,10 @@
 """Fixes for faults in the upstream OpenMMLab stack, applied once at import.
 
-``smile_mm/__init__.py`` imports this module before anything else, so every
-entry point that imports smile_mm (its tools, mmaction2's ``tools/train.py``
-through ``custom_imports=dict(imports=['smile_mm'])``, ``mim train``) runs on
-a patched stack. Each fix names the upstream fault it answers, does nothing
-when the fault is absent, and has a test in ``tests/test_compat.py`` that
-fails without it.
-
-The fixes:
-
-1. ``missing_drn``: the mmaction2 1.2.0 wheel and sdist lack
-   ``mmaction/models/localizers/drn`` (open-mmlab/mmaction2#2714), so
-   ``import mmaction.models`` raises ``ModuleNotFoundError``.
-2. ``local_checkpoints``: torch >= 2.6 defaults ``torch.load`` to
-   ``weights_only=True``; mmengine 0.10.7 calls it without the argument and
-   cannot read its own checkpoints (``Unsupported global: mmengine.logging.
-   history_buffer.HistoryBuffer``), so ``--resume`` and ``load_from`` fail.
-   Local checkpoint files are loaded by :func:`smile_mm.fileio.safe_load`:
-   still ``weights_only=True``, with an allow-list of exactly what
-   mmengine's checkpoints hold; remote ones keep torch's default.
-3. ``numpy2_aliases`` and ``color_jitter_hue``: numpy 2 removed ``np.Inf``,
-   ``np.trapz`` and ``np.in1d`` (used by mmaction's utils, pose transforms
-   and metrics: those modules get a numpy namespace with the three names,
-   and numpy itself is left alone), and
-   turned mmaction's ColorJitter hue shift into an ``OverflowError`` for
-   negative shifts (uint8 plus a negative Python int); patched only where
-   numpy raises it.
-4. ``cpu_distributed``: mmengine's PyTorch launcher calls
-   ``torch.cuda.set_device`` and wraps the model with
-   ``device_ids=[LOCAL_RANK]`` (DDP) or ``device_id=LOCAL_RANK`` (FSDP), so
-   ``torchrun`` on machines without a GPU fails. Without CUDA the process
-   group starts on gloo, DDP gets ``device_ids=None`` and FSDP the CPU;
-   with CUDA nothing is patched.
-5. ``multimodal_transformers5``: mmpretrain 1.2.0 and mmaction2 1.2.0 turn
-   on their multi-modal models (BLIP, VindLU) for any
-   ``transformers>=4.28.0``, but that code imports
-   ``find_pruneable_heads_and_indices`` and other helpers that transformers
-   5 removed: with transformers 5 installed, ``import mmaction.models``
-   fails (``TypeError: NoneType takes no arguments`` in mmpretrain,
-   ``ImportError`` in mmaction). When those helpers are missing, both
-   packages' ``WITH_MULTIMODAL`` flags are set to False right after their
-   ``utils.dependency`` modules are imported (mmpretrain's ``__init__``
-   reaches its BLIP code in the same import, so nothing earlier can), where
-   the installed transformers is 5 or newer; their multi-modal models then
-   raise the packages' own "requires extra multi-modal dependencies" error,
-   and everything else (transformers included) works. mmpretrain is not a
-   dependency of smile_mm; where it is installed, mmaction2's backbones
-   import it (``MobileOneTSM``), and its flag is set too.
-6. ``pack_algorithm_keys``: mmaction2 1.1.0's ``PackActionInputs`` has no
-   ``algorithm_keys`` (added in 1.2.0), which SMILE's pipelines use to hand
-   the token mask to the model; under 1.1.0 (OpenTAD's pin) smile_mm
-   registers its own subclass under that name, with 1.2.0's argument and
-   behaviour: each listed key of the results becomes a field of the data
-   sample. mmaction2's class is left as it is.
-7. ``import_warnings``: two warnings that every run printed and no user can
-   act on. mmcv-lite has no compiled ``mmcv.ops``, and ``mmcv.cnn.bricks.transformer``
-   warns at import that ``MultiScaleDeformableAttention`` is missing
-   (nothing in mmaction2's video recognisers or smile_mm uses it); silenced
-   only where mmcv's compiled operators are absent. setuptools 80 warns that
-   ``pkg_resources`` is deprecated whenever mmengine imports it to resolve
-   ``mmaction::`` config bases, the reason smile_mm pins ``setuptools<81``.
-
-What smile_mm owns itself is not here: its runner writes its checkpoints
-whole (:class:`smile_mm.engine.SMILERunner`), and its modules register
-their state-dict hooks on every torch
-(:mod:`smile_mm.models.utils.state_dict_hooks`).
+``smile_mm/__init__.py`` imports this module first, so every entry point that
+imports smile_mm (its tools, ``custom_imports``, ``mim train``) runs on a
+patched stack. Each fix (its comment names the upstream fault) does nothing
+when the fault is absent and has a test in ``tests/test_compat.py``;
+``docs/troubleshooting.md`` describes them for users.
 """
 from __future__ import annotations
 
@@ -82,11 +22,21 @@ import numpy as np
 import torch
 
 _APPLIED: List[str] = []
+_SILENCED: List[str] = []
 _PATCH_MARK = '_smile_mm_patched'
 
 
 def _log(message: str) -> None:
     logging.getLogger('smile_mm').debug(message)
+
+
+def _replace(owner, name: str, new: Callable) -> bool:
+    """Put ``new`` in place of ``owner.name`` unless an earlier call did."""
+    if getattr(getattr(owner, name), _PATCH_MARK, False):
+        return False
+    setattr(new, _PATCH_MARK, True)
+    setattr(owner, name, new)
+    return True
 
 
 # 1. mmaction2 1.2.0 ships without its DRN localizer --------------------------
@@ -101,7 +51,7 @@ class _MissingDRN:
 
 
 def fix_missing_drn() -> bool:
-    """Register a stub ``mmaction.models.localizers.drn`` if the folder is absent.
+    """Register a stub ``mmaction.models.localizers.drn`` where it is absent.
 
     The check looks for the folder by path: ``importlib.util.find_spec``
     would import ``mmaction.models`` and fail on the very fault it checks.
@@ -122,7 +72,8 @@ def fix_missing_drn() -> bool:
     return True
 
 
-# 2. torch.load(weights_only=True) cannot read mmengine checkpoints -----------
+# 2. torch >= 2.6 loads with weights_only=True, and mmengine 0.10.7 cannot read
+# its own checkpoints (HistoryBuffer): local files go through safe_load
 def _load_local_checkpoint(filename: str, map_location=None):
     """Load a local checkpoint file, allowing what mmengine's hold."""
     from .fileio import safe_load
@@ -143,7 +94,8 @@ def fix_local_checkpoints() -> bool:
     return True
 
 
-# 3. numpy 2 removals ----------------------------------------------------------
+# 3. numpy 2 removed np.Inf, np.trapz and np.in1d, and turned ColorJitter's
+# negative hue shift into an OverflowError (uint8 plus a negative int)
 def _in1d(ar1, ar2, assume_unique=False, invert=False, *, kind=None):
     """numpy 1's ``in1d``: ``isin`` on the flattened first argument."""
     return np.isin(np.ravel(ar1), ar2, assume_unique=assume_unique,
@@ -170,16 +122,11 @@ class _Numpy1Names(types.ModuleType):
 
 
 def fix_numpy2_aliases() -> bool:
-    aliases: Dict[str, object] = {
-        'Inf': np.inf,
-        'trapz': getattr(np, 'trapezoid', None),
-        'in1d': _in1d,
-    }
-    aliases = {name: value for name, value in aliases.items()
-               if value is not None and not hasattr(np, name)}
+    aliases = {name: value for name, value in (
+        ('Inf', np.inf), ('trapz', getattr(np, 'trapezoid', None)),
+        ('in1d', _in1d)) if value is not None and not hasattr(np, name)}
     if not aliases:  # numpy 1: nothing removed
         return False
-    import importlib
     namespace = _Numpy1Names(aliases)
     changed = False
     for name in _NUMPY1_USERS:
@@ -220,64 +167,52 @@ def fix_color_jitter_hue() -> bool:
     return True
 
 
-# 4. torchrun without CUDA -----------------------------------------------------
+# 4. torchrun without CUDA: mmengine calls torch.cuda.set_device and passes the
+# local rank as DDP's device_ids / FSDP's device_id
 def fix_cpu_distributed() -> bool:
     if torch.cuda.is_available():  # mmengine's own path works there
         return False
     from mmengine.dist import utils as dist_utils
     from mmengine.model.wrappers import MMDistributedDataParallel
+    init_dist: Callable = dist_utils._init_dist_pytorch
+    ddp_init: Callable = MMDistributedDataParallel.__init__
 
-    patched = False
-    original_init_dist: Callable = dist_utils._init_dist_pytorch
-    if not getattr(original_init_dist, _PATCH_MARK, False):
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if init_backend != 'torch':
+            return init_dist(backend, init_backend=init_backend, **kwargs)
+        if backend == 'nccl':
+            _log('no CUDA device: distributed backend nccl -> gloo')
+            backend = 'gloo'
+        torch.distributed.init_process_group(backend=backend, **kwargs)
 
-        def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
-            if init_backend != 'torch':
-                return original_init_dist(
-                    backend, init_backend=init_backend, **kwargs)
-            if backend == 'nccl':
-                _log('no CUDA device: distributed backend nccl -> gloo')
-                backend = 'gloo'
-            torch.distributed.init_process_group(backend=backend, **kwargs)
+    def __init__(self, module, detect_anomalous_params=False, **kwargs):
+        on_cpu = all(not p.is_cuda for p in module.parameters())
+        if on_cpu and kwargs.get('device_ids') is not None:
+            kwargs.update(device_ids=None, output_device=None)
+        ddp_init(self, module, detect_anomalous_params, **kwargs)
 
-        setattr(_init_dist_pytorch, _PATCH_MARK, True)
-        dist_utils._init_dist_pytorch = _init_dist_pytorch
-        patched = True
-
-    original_ddp_init: Callable = MMDistributedDataParallel.__init__
-    if not getattr(original_ddp_init, _PATCH_MARK, False):
-
-        def __init__(self, module, detect_anomalous_params=False, **kwargs):
-            on_cpu = all(not p.is_cuda for p in module.parameters())
-            if on_cpu and kwargs.get('device_ids') is not None:
-                kwargs['device_ids'] = None
-                kwargs['output_device'] = None
-            original_ddp_init(self, module, detect_anomalous_params, **kwargs)
-
-        setattr(__init__, _PATCH_MARK, True)
-        MMDistributedDataParallel.__init__ = __init__
-        patched = True
-
+    patched = (_replace(dist_utils, '_init_dist_pytorch', _init_dist_pytorch)
+               | _replace(MMDistributedDataParallel, '__init__', __init__))
     try:  # FSDP through mmengine's FlexibleRunner: its strategy passes the
         # local rank as a CUDA device index
         from mmengine.model.wrappers import MMFullyShardedDataParallel
     except ImportError:
         return patched
-    original_fsdp_init: Callable = MMFullyShardedDataParallel.__init__
-    if not getattr(original_fsdp_init, _PATCH_MARK, False):
+    fsdp_init: Callable = MMFullyShardedDataParallel.__init__
 
-        def fsdp_init(self, module, *args, **kwargs):
-            if isinstance(kwargs.get('device_id'), int):
-                kwargs['device_id'] = torch.device('cpu')
-            original_fsdp_init(self, module, *args, **kwargs)
+    def fsdp_cpu_init(self, module, *args, **kwargs):
+        if isinstance(kwargs.get('device_id'), int):
+            kwargs['device_id'] = torch.device('cpu')
+        fsdp_init(self, module, *args, **kwargs)
 
-        setattr(fsdp_init, _PATCH_MARK, True)
-        MMFullyShardedDataParallel.__init__ = fsdp_init
-        patched = True
-    return patched
+    return _replace(MMFullyShardedDataParallel, '__init__',
+                    fsdp_cpu_init) | patched
 
 
-# 5. multi-modal models of mmpretrain and mmaction2 beside transformers 5 ----
+# 5. mmpretrain and mmaction2 1.2.0 turn on BLIP / VindLU for any transformers
+# >= 4.28, whose code imports helpers transformers 5 removed; their flags are
+# set right after their utils.dependency modules run (mmpretrain's __init__
+# reaches its BLIP code in the same import, so nothing earlier can)
 _FLAG_MODULES = ('mmpretrain.utils.dependency', 'mmaction.utils.dependency')
 
 
@@ -378,7 +313,9 @@ def fix_pack_algorithm_keys() -> bool:
     return True
 
 
-# 7. import-time warnings nobody can act on -------------------------------------
+# 7. import-time warnings nobody can act on: mmcv-lite lacks the compiled
+# MultiScaleDeformableAttention (unused here); setuptools 80 deprecates
+# pkg_resources, which mmengine imports for mmaction:: bases (setuptools<81)
 #: (message pattern, where it is silenced) of each silenced warning
 IMPORT_WARNINGS = (
     (r'Fail to import ``MultiScaleDeformableAttention``', 'no mmcv._ext'),
@@ -390,14 +327,10 @@ def fix_import_warnings() -> bool:
     if _SILENCED:
         return False
     for message, where in IMPORT_WARNINGS:
-        if where == 'no mmcv._ext' and _has_mmcv_ops():
-            continue
-        warnings.filterwarnings('ignore', message=message)
-        _SILENCED.append(message)
+        if where == 'always' or not _has_mmcv_ops():
+            warnings.filterwarnings('ignore', message=message)
+            _SILENCED.append(message)
     return bool(_SILENCED)
-
-
-_SILENCED: List[str] = []
 
 
 def _has_mmcv_ops() -> bool:
@@ -423,7 +356,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
 
 
 def apply_all() -> List[str]:
-    """Apply every fix once; returns the names of those that changed something."""
+    """Apply every fix once; returns the names of those that changed things."""
     for name, fix in FIXES.items():
         if fix():
             _APPLIED.append(name)

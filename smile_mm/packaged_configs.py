@@ -1,9 +1,6 @@
-"""smile_mm's configs, shipped inside the installed package.
-
-A wheel carries ``configs/`` as ``smile_mm/.mim/configs`` (in a checkout,
-a link to ``configs/``), where mmengine reads ``smile_mm::path`` names
-(:mod:`smile_mm.registry`) and where :mod:`smile_mm.apis` and the tools
-find the configs they use by default, with or without the source checkout.
+"""smile_mm's configs, shipped inside the installed package as
+``smile_mm/.mim/configs`` (in a checkout, a link to ``configs/``), where
+mmengine reads ``smile_mm::path`` names and the tools find their defaults.
 """
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ from .optimizers import LayerDecayOptimWrapperConstructor
 from .runner import SMILERunner
 
 __all__ = [
-    'ConfigSettingError', 'LayerDecayOptimWrapperConstructor', 'ProgressiveTrainingHook',
-    'SMILERunner', 'build_runner', 'is_reference', 'resolve_references',
-    'shutdown_distributed', 'transformer_block_wrap_policy'
+    'ConfigSettingError', 'LayerDecayOptimWrapperConstructor',
+    'ProgressiveTrainingHook', 'SMILERunner', 'build_runner', 'is_reference',
+    'resolve_references', 'shutdown_distributed',
+    'transformer_block_wrap_policy'
 ]

@@ -1,21 +1,11 @@
 """What loading a checkpoint into a model loads, leaves out and lacks.
 
-mmengine lists every unexpected and missing key when a checkpoint does not
-fit a model exactly, which is the normal case when a pretraining checkpoint
-(encoder, decoder) starts a recognizer (encoder, new head): hundreds of
-names, among which the one that matters (a tensor of the wrong shape, a
-block the checkpoint lacks) is hard to find. :func:`compare_state` sorts
-them into parts: a part of the checkpoint that the model does not have at
-all (the decoder) is left out as expected; a module of the model, or a
-direct child of one, that the checkpoint has nothing of (a new head, a new
-``fc_norm``) starts fresh as expected; what is left (a tensor missing from
-a part the checkpoint does have, such as a layer inside a block, or a shape
-that differs) matters. Entries a module adapts when it loads (a position
-table resized to the encoder's token grid: a module's ``adapted_on_load``)
-count as loaded. :func:`load_summary` says it in one line, and
-:func:`load_weights` loads a checkpoint as mmengine's ``load_from`` does and
-logs that line: a warning when something matters; the key lists go to the
-log file.
+mmengine lists hundreds of unexpected and missing keys when a pretraining
+checkpoint (encoder, decoder) starts a recognizer (encoder, new head).
+:func:`compare_state` sorts them: a checkpoint part the model lacks (the
+decoder) is left out and a model part the checkpoint lacks (a new head)
+starts fresh, as expected; a tensor missing from a part the checkpoint has,
+or of another shape, matters. :func:`load_weights` logs it in one line.
 """
 from __future__ import annotations
 
@@ -96,21 +86,18 @@ def compare_state(model: Mapping[str, Shape],
     mismatched = [(key, tuple(checkpoint[key]), tuple(model[key]))
                   for key in differ if key not in adapted]
     absent = [key for key in model if key not in checkpoint]
-    extra = [key for key in checkpoint if key not in model]
     new: Counter = Counter()
     missing = []
-    for key in absent:
-        if key in adapted:
-            continue
+    for key in set(absent) - adapted:
         part = _part(key, list(checkpoint))
         # a tensor of a module the checkpoint has, or a part inside a block
         if part == key or part.count('.') > 1:
             missing.append(key)
         else:
             new[part] += 1
-    left_out = Counter(_part(key, list(model)) for key in extra)
-    changed = sorted(key for key in adapted
-                     if key in model and (key in differ or key in absent))
+    left_out = Counter(_part(key, list(model)) for key in checkpoint
+                       if key not in model)
+    changed = sorted(key for key in adapted if key in differ or key in absent)
     return LoadReport(
         loaded=len(both) - len(mismatched), total=len(model),
         left_out=dict(sorted(left_out.items())), new=dict(sorted(new.items())),

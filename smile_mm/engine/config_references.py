@@ -10,28 +10,17 @@ references instead, strings that name another entry of the same config:
 * ``'${model.cls_head.num_classes}'`` follows a dotted path (list items by
   their index);
 * ``'${data_root}/train.txt'`` puts the value into a longer string;
-* ``'2 * ${stage_epochs}'`` or ``'${stage_epochs} + ${warmup_epochs}'``, a
-  string of nothing but references to numbers, numbers, ``+ - * / //``
-  and parentheses, is computed (``int`` stays ``int`` except through
-  ``/``), so that a schedule derives its epochs from one setting;
+* ``'2 * ${stage_epochs} + ${warmup}'``, numbers and references to numbers
+  under ``+ - * / //`` and parentheses, is computed (``int`` stays ``int``
+  except through ``/``);
 * ``'$${HOME}'`` is the literal text ``${HOME}``.
 
-They are resolved when the runner is built (:class:`SMILERunner`, the
-configs' ``runner_type``), after every child config and ``--cfg-options``
-has been merged, so each setting has one place. A referenced entry may hold
-a reference itself; a cycle or a reference to a missing entry is an error
-that names it. Before that, a smile_mm config is checked for top-level
-entries that would reach nothing (:mod:`smile_mm.engine.config_settings`);
-the resolved config no longer holds the settings, which now stand where
-they are read.
+They are resolved when the runner is built (:class:`SMILERunner`), after
+child configs and ``--cfg-options`` are merged; a cycle or a reference to a
+missing entry is an error that names it.
 
-OmegaConf resolves ``${...}`` too, but it is not used here: its containers
-hold primitives and lists, while mmengine's configs hold tuples (which
-mmaction2's transforms check for) and the runner's arguments may be built
-objects; it computes nothing without an evaluating resolver; and its struct
-mode refuses keys that do not exist, while a setting that exists but that
-nothing reads is what silently trains a wrong model. Resolving within
-mmengine's own Config keeps every value as mmengine parsed it.
+OmegaConf is not used: its containers turn mmengine's tuples (which
+mmaction2's transforms check for) into lists and cannot hold built objects.
 """
 from __future__ import annotations
 

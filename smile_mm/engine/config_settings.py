@@ -1,35 +1,17 @@
 """Every top-level entry of a smile_mm config reaches the run.
 
-mmengine keeps every top-level name of a config file, and ``--cfg-options``
-adds any key it is given, so a typo (``num_clases=2``) or a setting that
-nothing reads trains a model that ignores it. A smile_mm config (one whose
-``custom_imports`` imports smile_mm) has two kinds of top-level entries:
-
-* what mmengine's runners and the tools read (:data:`RUN_KEYS`: ``model``,
-  ``train_dataloader``, ``default_hooks`` ...);
-* settings, such as ``size`` or ``num_classes``, that reach the run through
-  ``'${name}'`` references (:mod:`smile_mm.engine.config_references`) from
-  an entry that reaches it.
-
-Anything else reaches nothing and is an error that names it, the closest
-entries the config has, and, for a setting that only unread settings refer
-to, which those are. A setting set to ``None`` is retired: a child config
-that replaces every part that read a setting of its base says so with
-``name = None`` (mmengine cannot remove a base's entry). Configs share values
-between files through their run entries
-(``_base_.train_dataloader.dataset.pipeline``), and keep helpers of one file
-in names that start with ``__``, which mmengine drops.
-
-The check applies to smile_mm's configs: those that import smile_mm
-(``custom_imports``) or write ``${...}`` references; mmaction2's own
-configs, with their unread helpers (``train_pipeline``, ``dataset_type``),
-pass through as they are.
+A top-level entry is either read by mmengine's runners and the tools
+(:data:`RUN_KEYS`) or a setting that reaches one of those through
+``'${name}'`` references; anything else (a typo, a setting nothing reads)
+is an error, and a setting set to ``None`` is retired. Only smile_mm's
+configs are checked (see ``docs/settings.md``).
 """
 from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
+from typing import (Any, Dict, Iterable, Iterator, List, Mapping, Optional,
+                    Set, Tuple)
 
 from .config_references import reference_names
 
@@ -40,9 +22,8 @@ class ConfigSettingError(ValueError):
 
 def _runner_arguments() -> Set[str]:
     from mmengine.runner import FlexibleRunner, Runner
-    names = set()
-    for runner in (Runner, FlexibleRunner):
-        names |= set(inspect.signature(runner.__init__).parameters)
+    names = {name for runner in (Runner, FlexibleRunner)
+             for name in inspect.signature(runner.__init__).parameters}
     return names - {'self', 'cfg'}
 
 
@@ -65,17 +46,20 @@ def _imports_smile_mm(entries: Mapping) -> bool:
                for name in imports)
 
 
+def _children(value: Any) -> Iterable[Tuple[Any, Any]]:
+    """(key, item) of a mapping, (index, item) of a list or tuple."""
+    if isinstance(value, Mapping):
+        return value.items()
+    return enumerate(value) if isinstance(value, (list, tuple)) else ()
+
+
 def _references(value: Any) -> Iterator[str]:
     """The top-level names that the references inside ``value`` start
     with."""
     if isinstance(value, str):
         yield from (name.split('.')[0] for name in reference_names(value))
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _references(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _references(item)
+    for _, item in _children(value):
+        yield from _references(item)
 
 
 def unreached_settings(entries: Mapping,
@@ -101,37 +85,21 @@ def unreached_settings(entries: Mapping,
             continue
         reached.add(key)
         waiting.extend(name for name in refers[key] if name in entries)
-    readers: Dict[str, List[str]] = {
-        key: [] for key in entries
-        if key not in reached and entries[key] is not None}
-    for key in readers:
-        for name in refers[key]:
-            if name in readers and name != key:
-                readers[name].append(key)
-    return {key: sorted(names) for key, names in readers.items()}
+    unread = [key for key in entries
+              if key not in reached and entries[key] is not None]
+    return {key: sorted(reader for reader in unread
+                        if reader != key and key in refers[reader])
+            for key in unread}
 
 
-def _parts_named(entries: Mapping, name: str) -> List[str]:
-    """The paths, under the run entries, of values written without a
+def _parts_named(value: Any, name: str, path: str) -> Iterator[str]:
+    """The paths inside ``value`` (at ``path``) of items written without a
     reference whose key is ``name`` (``model.cls_head.num_classes`` for
     ``num_classes``)."""
-    found: List[str] = []
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, Mapping):
-            for key, item in value.items():
-                where = f'{path}.{key}'
-                if key == name and not list(_references(item)):
-                    found.append(where)
-                walk(item, where)
-        elif isinstance(value, (list, tuple)):
-            for index, item in enumerate(value):
-                walk(item, f'{path}.{index}')
-
-    for key, value in entries.items():
-        if key in RUN_KEYS:
-            walk(value, key)
-    return found
+    for key, item in _children(value):
+        if key == name and not list(_references(item)):
+            yield f'{path}.{key}'
+        yield from _parts_named(item, name, f'{path}.{key}')
 
 
 def _why(key: str, readers: List[str], entries: Mapping, text: str) -> str:
@@ -139,7 +107,8 @@ def _why(key: str, readers: List[str], entries: Mapping, text: str) -> str:
     if readers:
         return (f'only {", ".join(readers)} refer(s) to it, and nothing '
                 'reads those')
-    parts = _parts_named(entries, key)
+    parts = [part for run, value in entries.items() if run in RUN_KEYS
+             for part in _parts_named(value, key, run)]
     if f'${{{key}}}' in text or f'${{{key}.' in text:
         # the files read it: an option or a child replaced its readers
         return ('no part of the config reads it any more: '
@@ -156,11 +125,8 @@ def _why(key: str, readers: List[str], entries: Mapping, text: str) -> str:
 
 def check_settings(entries: Mapping, filename: Optional[str] = None,
                    text: str = '') -> Set[str]:
-    """Raise when a top-level entry of a smile_mm config reaches nothing.
-
-    A smile_mm config is one that imports smile_mm (``custom_imports``) or
-    writes ``${...}`` references: smile_mm's configs, their children and
-    their bases.
+    """Raise when a top-level entry of a smile_mm config (one that imports
+    smile_mm or writes ``${...}`` references) reaches nothing.
 
     Args:
         entries: The top-level entries of the config, references unresolved.

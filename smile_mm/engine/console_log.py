@@ -1,13 +1,6 @@
-"""A console that shows the run, while the log file keeps everything.
-
-mmengine writes the whole environment, the whole config and the hook order
-at the start of every run, mmaction2's layer-decay constructor a line per
-parameter and every parameter group, mmengine's default constructor a line
-per parameter without weight decay, and mmaction2's video decoders a
-deprecation warning about mmengine's ``FileClient``: about 900 lines before
-the first loss, none of which the user acted on. The log file keeps them;
-the console drops them and says where they are.
-"""
+"""A console that shows the run, while the log file keeps everything
+(environment, config, hook order, parameter groups: about 900 lines that
+mmengine and mmaction2 print before the first loss)."""
 from __future__ import annotations
 
 import logging
@@ -32,23 +25,18 @@ FILE_ONLY = (
 )
 
 
-class FileOnlyFilter(logging.Filter):
-    """Drops the records that start with one of :data:`FILE_ONLY`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage().lstrip('\n-')
-        return not message.startswith(FILE_ONLY)
+def _for_the_console(record: logging.LogRecord) -> bool:
+    """False for the records that start with one of :data:`FILE_ONLY`."""
+    return not record.getMessage().lstrip('\n-').startswith(FILE_ONLY)
 
 
 def quiet_console(logger: logging.Logger) -> None:
-    """Add :class:`FileOnlyFilter` to every console handler of ``logger``
-    (file handlers keep every record). Adding it twice changes nothing."""
+    """Filter :data:`FILE_ONLY` out of every console handler of ``logger``
+    (file handlers keep every record). Doing it twice changes nothing."""
     for handler in logger.handlers:
-        if isinstance(handler, logging.FileHandler) or not isinstance(
-                handler, logging.StreamHandler):
-            continue
-        if not any(isinstance(f, FileOnlyFilter) for f in handler.filters):
-            handler.addFilter(FileOnlyFilter())
+        if isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, logging.FileHandler):
+            handler.addFilter(_for_the_console)  # added once at the most
 
 
 def log_files(logger: logging.Logger) -> List[str]:

@@ -1,11 +1,5 @@
-"""Data loaders ask for no more worker processes than the process has cores.
-
-A config written for a 16-core GPU node asks for 8 loader workers; on a
-laptop or a 2-core CI machine those processes only compete with each other
-and with training, and torch warns at every loader it builds. The workers
-are capped at the cores this process may run on, said once per run in one
-line.
-"""
+"""Data loaders ask for no more worker processes than the process has cores
+(more only compete with each other and with training)."""
 from __future__ import annotations
 
 import os

@@ -25,35 +25,8 @@ from .loader_workers import workers_within_cores
 class SMILERunner(Runner):
     """mmengine's :class:`~mmengine.runner.Runner` for configs that write a
     setting once and refer to it elsewhere (``'${size}'``, see
-    :mod:`smile_mm.engine.config_references`).
-
-    Every config of smile_mm selects it with ``runner_type='SMILERunner'``,
-    which smile_mm's, mmaction2's and mim's ``tools/train.py`` and
-    ``tools/test.py`` honour. It differs from the Runner in these ways:
-
-    * the references of the config are resolved before anything is built,
-      after child configs and ``--cfg-options`` have been merged, and a
-      top-level setting that reaches nothing is an error
-      (:mod:`smile_mm.engine.config_settings`);
-    * ``train()`` builds the test loop too before the first step, when the
-      config has one, so that every list is read (and its labels checked)
-      before training, not after it;
-    * the copy of the config written into the work dir keeps the
-      references, so ``--cfg-options size=112`` on that copy reaches every
-      part as it does on the original;
-    * the console leaves out what only the log file needs (environment,
-      config, hook order, parameter groups, the key lists of a checkpoint
-      that does not fit exactly; see :mod:`smile_mm.engine.console_log`)
-      and names the log file instead; a checkpoint's load is one line
-      (:mod:`smile_mm.engine.checkpoint_report`);
-    * ``--resume`` from a checkpoint of another model is an error that
-      names the tensor, both shapes and ``load_from`` as the way to start a
-      new run from those weights;
-    * data loaders get no more workers than the process has cores
-      (:mod:`smile_mm.engine.loader_workers`);
-    * checkpoints in a local folder are written whole (a temporary file
-      renamed into place, :class:`smile_mm.fileio.WholeLocalBackend`): a
-      run killed or out of disk while saving leaves the last complete one.
+    :mod:`smile_mm.engine.config_references`), selected by
+    ``runner_type='SMILERunner'``; each method below says what it changes.
 
     Args:
         *args: Arguments of :class:`~mmengine.runner.Runner`.
@@ -68,15 +41,19 @@ class SMILERunner(Runner):
             self, *args, **kwargs).arguments
         arguments.pop('self')
         cfg = arguments.pop('cfg', None)
+        if cfg is not None and not isinstance(cfg, Config):
+            cfg = Config(cfg)
         self.config_as_written = cfg
         if cfg is not None:
-            root = cfg.to_dict() if isinstance(cfg, Config) else dict(cfg)
+            root = cfg.to_dict()
             arguments = {key: resolve_value(value, root, key)
                          for key, value in arguments.items()}
             cfg = resolve_references(cfg)
         super().__init__(cfg=cfg, **arguments)
 
     def build_logger(self, *args: Any, **kwargs: Any) -> MMLogger:
+        """mmengine's logger, whose console leaves out what only the log
+        file needs (:mod:`smile_mm.engine.console_log`) and names it."""
         logger = super().build_logger(*args, **kwargs)
         quiet_console(logger)
         config = self._config_file()
@@ -115,8 +92,7 @@ class SMILERunner(Runner):
         finally:
             self._resuming = False
 
-    def load_checkpoint(self,
-                        filename: str,
+    def load_checkpoint(self, filename: str,
                         map_location: Union[str, Callable] = 'cpu',
                         strict: bool = False,
                         revise_keys: List[Tuple[str, str]] = [
@@ -169,17 +145,13 @@ class SMILERunner(Runner):
         """Write the config into the work dir as it was written, with its
         references."""
         config = self._config_file()
-        source = self.config_as_written
-        if config is None or source is None:
+        if config is None:
             return super().dump_config()
-        if not isinstance(source, Config):
-            source = Config(source)
-        source.dump(config)
+        self.config_as_written.dump(config)
 
     def _config_file(self) -> Optional[str]:
         if self.config_as_written is None:
             return None
-        filename = getattr(self.config_as_written, 'filename', None)
-        name = (osp.basename(filename) if filename is not None else
-                f'{self.timestamp}.py')
-        return osp.join(self.work_dir, name)
+        filename = self.config_as_written.filename
+        return osp.join(self.work_dir, f'{self.timestamp}.py' if filename is
+                        None else osp.basename(filename))

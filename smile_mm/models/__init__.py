@@ -8,7 +8,7 @@ from .target_generators import (CLIPTeacher, ImageTeacher, PixelTarget,
 
 __all__ = [
     'CLIPTargetHead', 'CLIPTeacher', 'ImageTeacher', 'MaskedVideoViT',
-    'PixelTarget', 'RepetitionCountHead', 'SMILERecognizer', 'SMILEVisionTransformer',
-    'TargetGenerator', 'TimmTeacher',
+    'PixelTarget', 'RepetitionCountHead', 'SMILERecognizer',
+    'SMILEVisionTransformer', 'TargetGenerator', 'TimmTeacher',
     'VideoMAEDecoder'
 ]

@@ -13,18 +13,10 @@ from torch import nn
 class LayerDecayOptimWrapperConstructor(
         LearningRateDecayOptimizerConstructor):
     """mmaction2's layer-wise lr decay (VideoMAE's fine-tuning, paper Table
-    17) for a ViT backbone, with three differences:
-
-    * ``paramwise_cfg.num_layers`` defaults to the backbone's ``depth``; a
-      value that differs from it is an error (mmaction2 would decay the
-      layers of another depth without a word);
-    * the parameter groups are ordered from the highest lr (classifier,
-      ``fc_norm``: scale 1) to the lowest (patch embedding), so the ``lr``
-      that mmengine logs (the first group's) is the classifier's, the
-      config's lr under its schedule, the same number as ``base_lr``;
-    * one log line sums the groups up (mmaction2's line per parameter and
-      its table of groups go to the log file only, see
-      :mod:`smile_mm.engine.console_log`).
+    17) for a ViT backbone, except that ``paramwise_cfg.num_layers``
+    defaults to, and must equal, the backbone's ``depth``; the groups run
+    from the highest lr to the lowest, so the ``lr`` mmengine logs (the
+    first group's) is the classifier's; and one log line sums them up.
 
     Args:
         optim_wrapper_cfg: As for mmengine's constructor.
@@ -56,9 +48,9 @@ class LayerDecayOptimWrapperConstructor(
         if groups:
             MMLogger.get_current_instance().info(
                 f'Layer-wise lr decay {self.paramwise_cfg["decay_rate"]} over '
-                f'{self.paramwise_cfg["num_layers"]} blocks: '
-                f'{len(groups)} parameter groups, lr x{groups[0]["lr_scale"]:g}'
-                f' ({groups[0]["param_names"][0]} ...) down to '
+                f'{self.paramwise_cfg["num_layers"]} blocks: {len(groups)} '
+                f'parameter groups, lr x{groups[0]["lr_scale"]:g} '
+                f'({groups[0]["param_names"][0]} ...) down to '
                 f'x{groups[-1]["lr_scale"]:.3g} '
                 f'({groups[-1]["param_names"][0]} ...); the logged lr is the '
                 'first group\'s')

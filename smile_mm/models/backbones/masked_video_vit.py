@@ -1,6 +1,7 @@
 """The student encoder: a video ViT that runs on the visible tokens only."""
 from __future__ import annotations
 
+import re
 from typing import Dict, Optional, Tuple
 
 import torch
@@ -18,8 +19,8 @@ from ..utils import (GRID_KEY, on_load_state_dict, on_state_dict,
                      record_grid, resize_pos_embed, source_grid, take_tokens)
 
 #: names torch's wrappers put into module paths (FSDP, checkpointing, compile)
-_WRAPPER_NAMES = ('_fsdp_wrapped_module.', '_checkpoint_wrapped_module.',
-                  '_orig_mod.')
+_WRAPPER_NAMES = re.compile(
+    r'_fsdp_wrapped_module\.|_checkpoint_wrapped_module\.|_orig_mod\.')
 
 #: Widths, depths and heads of VideoMAE's encoders.
 ARCHS: Dict[str, Dict[str, int]] = {
@@ -34,13 +35,10 @@ ARCHS: Dict[str, Dict[str, int]] = {
 class MaskedVideoViT(BaseModule):
     """VideoMAE's encoder with 2x16x16 tubelets and fixed sin-cos positions.
 
-    With a mask it encodes only the visible tokens (about 20 % of them at
-    mask ratio 0.8); without one it encodes all tokens and returns a feature
-    map. Parameter names and the position table are those of mmaction2's
-    ``VisionTransformer``, so a state dict saved from this module (keys
-    ``backbone.*`` in a SMILERecognizer checkpoint) loads into a stock
-    ``Recognizer3D`` with that backbone, which then computes the same
-    features (see ``tests/models/test_mmaction_interop.py``).
+    With visible-token indices it encodes only those; without, all tokens
+    into a feature map. Parameter names and the position table are those of
+    mmaction2's ``VisionTransformer``, so its weights load into a stock
+    ``Recognizer3D`` (``tests/models/test_mmaction_interop.py``).
 
     Args:
         arch: ``'tiny'``, ``'small'``, ``'base'`` or ``'large'``; explicit
@@ -57,10 +55,7 @@ class MaskedVideoViT(BaseModule):
         with_cp: Recompute each block in the backward pass (gradient
             checkpointing) to save memory.
         init_cfg: mmengine initialisation config; ``None`` means VideoMAE's
-            (:data:`~smile_mm.models.layers.VIT_INIT_CFG`: Xavier-uniform
-            linears, unit LayerNorms, zero biases; the tubelet Conv3d keeps
-            torch's default). A config's ``init_cfg`` replaces it, e.g.
-            ``dict(type='Pretrained', checkpoint=..., prefix='backbone.')``.
+            (:data:`~smile_mm.models.layers.VIT_INIT_CFG`).
 
     Example:
         >>> vit = MaskedVideoViT('small', img_size=112)
@@ -108,11 +103,9 @@ class MaskedVideoViT(BaseModule):
                 f'img_size {img_size} must be a multiple of patch_size '
                 f'{patch_size} and num_frames {num_frames} of tubelet_size '
                 f'{tubelet_size}')
-        settings = dict(ARCHS[arch])
-        for key, value in (('embed_dims', embed_dims), ('depth', depth),
-                           ('num_heads', num_heads)):
-            if value is not None:
-                settings[key] = value
+        given = dict(embed_dims=embed_dims, depth=depth, num_heads=num_heads)
+        settings = {key: ARCHS[arch][key] if value is None else value
+                    for key, value in given.items()}
         self.arch = arch
         self.embed_dims = settings['embed_dims']
         self.depth = settings['depth']
@@ -148,25 +141,19 @@ class MaskedVideoViT(BaseModule):
 
     @staticmethod
     def _record_grid(module, state_dict, prefix, local_metadata) -> None:
-        """Checkpoints say which token grid their position table is for.
-
-        FSDP (and activation checkpointing, torch.compile) wrappers clean
-        their names out of the keys of a full state dict but not out of its
-        metadata: the grid is recorded under the clean name too."""
+        """Checkpoints say which token grid their position table is for;
+        under the wrappers' clean name too (FSDP, checkpointing and compile
+        clean their names out of the keys but not out of the metadata)."""
         local_metadata[GRID_KEY] = list(module.grid)
-        clean = prefix
-        for wrapper in _WRAPPER_NAMES:
-            clean = clean.replace(wrapper, '')
+        clean = _WRAPPER_NAMES.sub('', prefix)
         if clean != prefix:
             record_grid(state_dict, clean, module.grid)
 
     def _fit_position_table(self, module, state_dict, prefix, local_metadata,
                             *args) -> None:
-        """Checkpoints made for another frame count or frame size: their
-        position table is resized trilinearly from the grid they record
-        (see :mod:`smile_mm.models.utils.pos_embed`) to this encoder's. The
-        table is fixed (sin-cos), so checkpoints without it (VideoMAE's)
-        get this encoder's own."""
+        """Resize a checkpoint's position table from the grid it records to
+        this encoder's; a checkpoint without one (VideoMAE's) gets this
+        encoder's fixed sin-cos table."""
         key = prefix + 'pos_embed'
         table = state_dict.setdefault(key, self.pos_embed)
         if table is not self.pos_embed:
@@ -190,7 +177,8 @@ class MaskedVideoViT(BaseModule):
                 video.shape[3] // self.patch_size,
                 video.shape[4] // self.patch_size)
 
-    def _check_input(self, video: Tensor) -> None:
+    def _positions(self, video: Tensor) -> Tensor:
+        """The position table for this clip (the built grid only)."""
         grid = self.token_grid(video)
         if video.ndim != 5 or grid != self.grid:
             raise ValueError(
@@ -199,17 +187,12 @@ class MaskedVideoViT(BaseModule):
                 f'{self.grid[0] * self.tubelet_size}, size '
                 f'{self.grid[1] * self.patch_size}); set num_frames and '
                 'img_size to the clips')
-
-    def _positions(self, video: Tensor) -> Tensor:
-        """The position table for this clip (the built grid only)."""
-        self._check_input(video)
         return self.pos_embed
 
     def embed(self, video: Tensor) -> Tensor:
         """Tubelet embedding [B, C, T, H, W] -> [B, N, embed_dims] in
-        raster order: ``patch_embed``'s Conv3d (its weights, its output),
-        computed as one matrix product of the flattened tubelets, which
-        cuDNN's strided 3-D convolution is several times slower at."""
+        raster order: ``patch_embed``'s Conv3d as one matrix product of the
+        flattened tubelets (cuDNN's strided 3-D convolution is slower)."""
         batch, channels = video.shape[:2]
         t, h, w = self.token_grid(video)
         # a strided convolution leaves out what does not fill a tubelet
@@ -238,9 +221,7 @@ class MaskedVideoViT(BaseModule):
             feature map [B, C, T/t, H/p, W/p]; both after the final
             LayerNorm.
         """
-        positions = self._positions(video)
-        tokens = self.embed(video) + positions.to(video.dtype)
-        batch = tokens.shape[0]
+        tokens = self._positions(video).to(video.dtype) + self.embed(video)
         if visible is not None:
             tokens = take_tokens(tokens, visible)
         for block in self.blocks:
@@ -251,5 +232,5 @@ class MaskedVideoViT(BaseModule):
         tokens = self.norm(tokens)
         if visible is not None:
             return tokens
-        return tokens.transpose(1, 2).reshape(batch, self.embed_dims,
+        return tokens.transpose(1, 2).reshape(len(video), self.embed_dims,
                                               *self.token_grid(video))

@@ -18,19 +18,11 @@ class SMILEVisionTransformer(MaskedVideoViT):
     """The encoder of :class:`MaskedVideoViT` for fine-tuning, linear probing
     and feature extraction, inside mmaction2's ``Recognizer3D``.
 
-    Compared with mmaction2's ``VisionTransformer`` (same parameter names,
-    so either loads the other's weights): fused attention, a ``frozen``
-    mode for linear probing, checkpoints of another frame count or size
-    load with a resized position table, clips of another length or size
-    than it was built for are encoded with a trilinearly resized table (for
-    example OpenTAD's 160 px windows; mmaction2 resizes spatially only and
-    fails on other lengths), and ``init_cfg=dict(type=
-    'Pretrained', checkpoint=..., prefix='backbone.')`` loads a SMILE
-    checkpoint (mmaction's ``pretrained=`` is ignored silently). Its class
-    name contains ``VisionTransformer``, so mmaction's
-    ``LearningRateDecayOptimizerConstructor`` (and smile_mm's
-    ``LayerDecayOptimWrapperConstructor`` built on it, which the fine-tuning
-    configs use) applies layer-wise decay.
+    Unlike mmaction2's ``VisionTransformer`` (same parameter names), it
+    has a ``frozen`` mode and encodes clips of any length or size with a
+    trilinearly resized position table (OpenTAD's 160 px windows). Its
+    class name contains ``VisionTransformer``, which mmaction's layer-decay
+    constructor needs.
 
     Args:
         out_type: ``'fc_norm_mean'``: LayerNorm of the mean token (fresh
@@ -41,11 +33,6 @@ class SMILEVisionTransformer(MaskedVideoViT):
         frozen: No gradients and eval mode for good (linear probing): the
             forward pass builds no autograd graph.
         **kwargs: See :class:`MaskedVideoViT`.
-
-    Example:
-        >>> vit = SMILEVisionTransformer('small', img_size=112)
-        >>> vit(torch.randn(2, 3, 16, 112, 112)).shape
-        torch.Size([2, 384])
     """
 
     def __init__(self, *args, out_type: str = 'fc_norm_mean',
@@ -56,12 +43,10 @@ class SMILEVisionTransformer(MaskedVideoViT):
         super().__init__(*args, **kwargs)
         self.out_type = out_type
         self.frozen = frozen
+        self.fc_norm: Optional[nn.LayerNorm] = None
         if out_type == 'fc_norm_mean':
             self.norm = nn.Identity()
-            self.fc_norm: Optional[nn.LayerNorm] = nn.LayerNorm(
-                self.embed_dims, eps=1e-6)
-        else:
-            self.fc_norm = None
+            self.fc_norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
         if frozen:
             self.requires_grad_(False)
             self.eval()
@@ -69,7 +54,7 @@ class SMILEVisionTransformer(MaskedVideoViT):
     def _positions(self, video: Tensor) -> Tensor:
         grid = self.token_grid(video)
         if video.ndim != 5 or 0 in grid:
-            self._check_input(video)
+            super()._positions(video)  # raises, saying why
         return resize_pos_embed(self.pos_embed, self.grid, grid)
 
     def train(self, mode: bool = True) -> 'SMILEVisionTransformer':

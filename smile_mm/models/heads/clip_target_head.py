@@ -19,20 +19,12 @@ class CLIPTargetHead(BaseModule):
     the masked tokens only (and over channels, as the authors' MSE does: the
     paper's equation 2 divided by the width).
 
-    Target normalisation, applied before the masked tokens are picked:
-
-    * ``'clip'``: the authors' standardisation of each clip and channel over
-      all of the clip's tokens, ``(f - mean) / (std + eps)``;
-    * ``'token'``: layer norm of each token vector (no affine);
-    * ``'none'``: the target as the generator gives it (VideoMAE's pixel
-      target is already normalised per token).
-
-    In a :class:`SMILERecognizer` config, ``norm_target='auto'`` (or none
-    given) takes what the target generator recommends (``'clip'`` for
-    teachers, ``'none'`` for pixels) when the model is built.
-
     Args:
-        norm_target: One of the above.
+        norm_target: Normalisation of the targets of all tokens:
+            ``'clip'`` (the authors' standardisation of each clip and
+            channel), ``'token'`` (layer norm of each token, no affine) or
+            ``'none'``. A :class:`SMILERecognizer` turns ``'auto'`` into
+            its target generator's ``default_norm``.
         eps: Added to the standard deviation.
         loss_weight: Multiplier of the loss.
     """

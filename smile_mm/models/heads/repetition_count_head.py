@@ -42,25 +42,19 @@ class RepetitionCountHead(BaseModule):
             feats = self.dropout(feats)
         return F.softplus(self.fc(feats)).squeeze(-1)
 
-    @staticmethod
-    def _targets(data_samples: List, device) -> Tensor:
+    def loss(self, feats: Tensor, data_samples: List,
+             **kwargs) -> Dict[str, Tensor]:
         if 'count' not in data_samples[0]:
             raise ValueError("samples carry no 'count': use "
                              'RepetitionCountDataset and PackActionInputs('
                              "algorithm_keys=('count',))")
-        return torch.tensor([float(s.count) for s in data_samples],
-                            device=device)
-
-    def loss(self, feats: Tensor, data_samples: List,
-             **kwargs) -> Dict[str, Tensor]:
-        counts = self._targets(data_samples, feats.device)
-        pred = self(feats)
-        return dict(loss_count=((pred - counts).abs() / counts).mean())
+        counts = torch.tensor([float(s.count) for s in data_samples],
+                              device=feats.device)
+        return dict(loss_count=((self(feats) - counts).abs() / counts).mean())
 
     def predict(self, feats: Tensor, data_samples: List,
                 **kwargs) -> List:
-        pred = self(feats)
-        pred = pred.view(len(data_samples), -1).mean(dim=1)
+        pred = self(feats).view(len(data_samples), -1).mean(dim=1)
         for sample, count in zip(data_samples, pred):
             sample.set_field(count.detach().cpu(), 'pred_count')
         return data_samples

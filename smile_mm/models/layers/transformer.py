@@ -1,12 +1,6 @@
-"""Transformer block of VideoMAE's ViT with fused attention.
-
-Parameter names are those of mmaction2's ``VisionTransformer``
-(``attn.qkv`` with ``q_bias`` and ``v_bias``, ``mlp.layers.0.0`` and
-``mlp.layers.1``), so weights move between the two unchanged; attention runs
-through ``F.scaled_dot_product_attention`` (flash or memory-efficient
-kernels on GPU, about 2x faster than mmaction's hand-written attention on
-CPU).
-"""
+"""Transformer block of VideoMAE's ViT with fused attention
+(``F.scaled_dot_product_attention``), under the parameter names of
+mmaction2's ``VisionTransformer`` so that weights move between the two."""
 from __future__ import annotations
 
 import torch
@@ -23,12 +17,10 @@ class Attention(nn.Module):
         embed_dims: Token width.
         num_heads: Attention heads.
         qkv_bias: Learn biases for q and v.
-        attn_drop: Dropout on attention weights (training only).
-        proj_drop: Dropout after the output projection.
     """
 
-    def __init__(self, embed_dims: int, num_heads: int, qkv_bias: bool = True,
-                 attn_drop: float = 0.0, proj_drop: float = 0.0) -> None:
+    def __init__(self, embed_dims: int, num_heads: int,
+                 qkv_bias: bool = True) -> None:
         super().__init__()
         if embed_dims % num_heads:
             raise ValueError(f'embed_dims {embed_dims} is not divisible by '
@@ -40,9 +32,7 @@ class Attention(nn.Module):
             self.v_bias = nn.Parameter(torch.zeros(embed_dims))
         else:
             self.q_bias = self.v_bias = None
-        self.attn_drop = attn_drop
         self.proj = nn.Linear(embed_dims, embed_dims)
-        self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, x: Tensor) -> Tensor:
         """[B, N, C] -> [B, N, C]."""
@@ -53,10 +43,9 @@ class Attention(nn.Module):
                                    self.v_bias])
         qkv = qkv.reshape(batch, tokens, 3, self.num_heads, -1)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
-        x = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
+        x = F.scaled_dot_product_attention(q, k, v)
         x = x.transpose(1, 2).reshape(batch, tokens, channels)
-        return self.proj_drop(self.proj(x))
+        return self.proj(x)
 
 
 class Block(nn.Module):
@@ -67,30 +56,24 @@ class Block(nn.Module):
         num_heads: Attention heads.
         mlp_ratio: Hidden width of the MLP relative to ``embed_dims``.
         qkv_bias: Learn biases for q and v.
-        drop_rate: Dropout after attention and in the MLP.
-        attn_drop_rate: Dropout on attention weights.
         drop_path_rate: Stochastic depth of both residual branches.
         init_values: If > 0, learnable per-channel scales of the residual
             branches (``gamma_1``, ``gamma_2``), initialised to this value.
-        norm_eps: LayerNorm epsilon.
     """
 
     def __init__(self, embed_dims: int, num_heads: int,
                  mlp_ratio: float = 4.0, qkv_bias: bool = True,
-                 drop_rate: float = 0.0, attn_drop_rate: float = 0.0,
-                 drop_path_rate: float = 0.0, init_values: float = 0.0,
-                 norm_eps: float = 1e-6) -> None:
+                 drop_path_rate: float = 0.0,
+                 init_values: float = 0.0) -> None:
         super().__init__()
-        self.norm1 = nn.LayerNorm(embed_dims, eps=norm_eps)
-        self.attn = Attention(embed_dims, num_heads, qkv_bias,
-                              attn_drop_rate, drop_rate)
+        self.norm1 = nn.LayerNorm(embed_dims, eps=1e-6)
+        self.attn = Attention(embed_dims, num_heads, qkv_bias)
         self.drop_path = (DropPath(drop_path_rate) if drop_path_rate > 0 else
                           nn.Identity())
-        self.norm2 = nn.LayerNorm(embed_dims, eps=norm_eps)
+        self.norm2 = nn.LayerNorm(embed_dims, eps=1e-6)
         self.mlp = FFN(embed_dims=embed_dims,
                        feedforward_channels=int(embed_dims * mlp_ratio),
-                       act_cfg=dict(type='GELU'), ffn_drop=drop_rate,
-                       add_identity=False)
+                       act_cfg=dict(type='GELU'), add_identity=False)
         if init_values > 0:
             self.gamma_1 = nn.Parameter(init_values * torch.ones(embed_dims))
             self.gamma_2 = nn.Parameter(init_values * torch.ones(embed_dims))

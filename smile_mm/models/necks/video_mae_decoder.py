@@ -17,14 +17,10 @@ from ..utils import on_load_state_dict, take_tokens
 class VideoMAEDecoder(BaseModule):
     """VideoMAE's shallow decoder on all tokens.
 
-    The visible tokens from the encoder are projected to the decoder width,
-    a learnable mask token stands in for every masked token, fixed sin-cos
-    positions are added, and ``depth`` blocks plus a linear head predict one
-    ``out_channels``-wide vector per masked token. VideoMAE's widths: 192
-    wide with 3 heads for ViT-S, 384 wide with 6 heads for ViT-B.
-
-    ``in_channels``, ``num_tokens`` and ``out_channels`` are normally filled
-    in by :class:`SMILERecognizer` from the encoder and the target.
+    Projected visible tokens and a learnable mask token at every masked
+    position, plus fixed sin-cos positions, go through ``depth`` blocks and
+    a linear head. :class:`SMILERecognizer` fills in ``in_channels``,
+    ``num_tokens`` and ``out_channels``.
 
     Args:
         in_channels: Encoder width.

@@ -26,18 +26,9 @@ class SMILERecognizer(BaseModel):
     ``forward(mode='tensor')``: the encoder's feature map of all tokens,
     [B, C, T', h, w].
 
-    Wiring: the decoder's ``in_channels``, ``num_tokens`` and
-    ``out_channels`` default to the encoder's width, its token count and the
-    target's width (an explicit ``out_channels`` that differs is an error);
-    the target generator gets the token grid and the data preprocessor's
-    statistics; a head with ``norm_target='auto'`` (or none) is built with
-    the target's recommendation (its ``default_norm``). The masks of a batch
-    become token indices once, in :meth:`loss`, which the encoder, decoder
-    and head take.
-
-    Checkpoints hold the encoder (``backbone.*``, loadable into mmaction2's
-    ``Recognizer3D`` with ``VisionTransformer``) and the decoder, not the
-    frozen teacher, which is rebuilt from its own weights.
+    The decoder's widths and token count and the target generator's grid
+    and statistics come from the encoder and data preprocessor. Checkpoints
+    leave out the frozen target generator.
 
     Args:
         backbone: Encoder config (``MaskedVideoViT``).
@@ -47,10 +38,8 @@ class SMILERecognizer(BaseModel):
             ``TimmTeacher`` config.
         data_preprocessor: Defaults to mmaction's ``ActionDataPreprocessor``
             with ImageNet statistics and ``NCTHW`` clips.
-        init_cfg: mmengine initialisation config of the whole model, e.g.
-            ``dict(type='Pretrained', checkpoint=...)``, applied after the
-            parts' own ``init_cfg``; the target generator keeps the weights
-            it was built with.
+        init_cfg: mmengine initialisation config of the whole model, applied
+            after the parts' own; the target generator keeps its weights.
     """
 
     def __init__(self,
@@ -88,14 +77,12 @@ class SMILERecognizer(BaseModel):
         if neck.get('out_channels', width) != width:
             raise ValueError(
                 f"decoder out_channels={neck['out_channels']} does not match "
-                f'the target width {width} ({type(self.target_generator).__name__}); '
-                'remove out_channels from the neck config to use the '
-                'target width')
+                f'the target width {width} '
+                f'({type(self.target_generator).__name__}); remove '
+                'out_channels from the neck config to use the target width')
         self.neck = MODELS.build(neck, default_args=dict(
             in_channels=self.backbone.embed_dims,
             num_tokens=self.backbone.num_tokens, out_channels=width))
-        # the one rule of the target normalisation: 'auto' (or none given)
-        # is what the target generator recommends
         if head.get('norm_target', 'auto') == 'auto':
             head = dict(head, norm_target=self.target_generator.default_norm)
         self.head = MODELS.build(head)
@@ -124,19 +111,18 @@ class SMILERecognizer(BaseModel):
         into ``k`` batches. They are joined into one, as
         ``repeat_pseudo_collate`` gives it.
         """
-        if isinstance(data, (list, tuple)) and data and all(
-                isinstance(part, str) for part in data):
-            # repeat_pseudo_collate iterated dicts: one clip per sample
-            raise ValueError(
-                f'the batch is the names {sorted(set(data))}, not clips: '
-                "collate_fn=dict(type='repeat_pseudo_collate') joins lists "
-                'of clips (clips_per_video > 1); with one clip per sample '
-                "(clips_per_video=1) use collate_fn=dict(type="
-                "'pseudo_collate')")
-        if isinstance(data, (list, tuple)) and data and all(
-                isinstance(part, dict) for part in data):
-            data = {key: [item for part in data for item in part[key]]
-                    for key in data[0]}
+        if isinstance(data, (list, tuple)) and data:
+            if all(isinstance(part, str) for part in data):
+                # repeat_pseudo_collate iterated dicts: one clip per sample
+                raise ValueError(
+                    f'the batch is the names {sorted(set(data))}, not '
+                    "clips: collate_fn=dict(type='repeat_pseudo_collate') "
+                    'joins lists of clips (clips_per_video > 1); with one '
+                    'clip per sample (clips_per_video=1) use '
+                    "collate_fn=dict(type='pseudo_collate')")
+            if all(isinstance(part, dict) for part in data):
+                data = {key: [item for part in data for item in part[key]]
+                        for key in data[0]}
         log_vars = super().train_step(data, optim_wrapper)
         # checked after the step, where mmengine reads the loss anyway: a
         # check inside it would stall the GPU once per step
@@ -146,7 +132,7 @@ class SMILERecognizer(BaseModel):
     # ----------------------------------------------------------------- forward
     @staticmethod
     def _clips(inputs: Tensor) -> Tensor:
-        """[B, num_clips, C, T, H, W] or [B, C, T, H, W] -> [B', C, T, H, W]."""
+        """[B, clips, C, T, H, W] or [B, C, T, H, W] -> [B', C, T, H, W]."""
         return inputs.flatten(0, 1) if inputs.ndim == 6 else inputs
 
     def extract_feat(self, inputs: Tensor) -> Tensor:

@@ -1,6 +1,7 @@
 """What every target generator shares: frozen, one vector per token."""
 from __future__ import annotations
 
+import logging
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -28,9 +29,8 @@ class TargetGenerator(BaseModule):
     """Base of the targets SMILE reconstructs: one vector per 2x16x16 token
     of the clip, in raster order (time, rows, columns).
 
-    Targets are computed without gradients, in eval mode, and are not part
-    of checkpoints (:class:`SMILERecognizer` leaves them out): a teacher is
-    rebuilt from its own weights.
+    Targets are computed without gradients, in eval mode, and are left out
+    of checkpoints: a teacher is rebuilt from its own weights.
 
     Args:
         grid: Token grid of the student, (T', h, w).
@@ -82,8 +82,7 @@ class TargetGenerator(BaseModule):
 
     def freeze(self) -> None:
         """No gradients and eval mode, for good."""
-        for parameter in self.parameters():
-            parameter.requires_grad_(False)
+        self.requires_grad_(False)
         self.eval()
 
     def train(self, mode: bool = True) -> 'TargetGenerator':
@@ -93,26 +92,23 @@ class TargetGenerator(BaseModule):
         """Undo the data preprocessor: [B, C, T, H, W] on the 0-255 scale."""
         return video.float() * self.pixel_std + self.pixel_mean
 
-    def log(self) -> None:
-        print_log(f'SMILE target: {self.describe()}', logger='current')
+    def log(self, warn: bool = False) -> None:
+        print_log(f'SMILE target: {self.describe()}', logger='current',
+                  level=logging.WARNING if warn else logging.INFO)
 
 
 class ImageTeacher(TargetGenerator):
     """A frozen image model run on the first frame of every tubelet.
 
     Its patch features of frame ``t * tubelet_size`` are the targets of the
-    tokens of time slice ``t``, so its patch grid must equal the student's
-    spatial grid; frames are resized to ``grid * teacher_patch`` pixels.
+    tokens of time slice ``t`` (see :meth:`pooling` for its grid).
 
     Args:
         input_norm: ``'clip'``, ``'imagenet'`` or (mean, std) on 0-255, the
             normalisation the teacher was trained with.
-        dtype: ``'bf16'`` (bfloat16 autocast on any device, the default) or
-            ``'fp32'`` (as the authors run it); the targets are float32
-            either way. ``benchmarks/teacher_precision.py`` measures what
-            bf16 changes: about 1.4 % relative error of the standardised
-            targets, an MSE of 2e-4 against the fp32 ones (a student's loss
-            is 0.3 or more), see ``benchmarks/RESULTS.md``.
+        dtype: ``'bf16'`` (bfloat16 autocast, the default; about 1.4 %
+            error of the standardised targets, ``benchmarks/RESULTS.md``) or
+            ``'fp32'`` (as the authors run it); the targets are float32.
         **kwargs: See :class:`TargetGenerator`.
     """
 
@@ -141,14 +137,9 @@ class ImageTeacher(TargetGenerator):
     teacher_grid: Optional[Tuple[int, int]] = None
 
     def pooling(self, name: str) -> int:
-        """Factor by which the teacher's grid is pooled to the student's.
-
-        A teacher with a fixed grid equal to the student's is used as it is;
-        one whose grid is ``k`` times the student's (a 14x14 CLIP for 112 px
-        students with 7x7 tokens) sees its own frame size and its patch
-        features are averaged over ``k x k`` patches; any other grid is an
-        error.
-        """
+        """The ``k`` for a teacher grid ``k`` times the student's (a 14x14
+        CLIP for 7x7 tokens: features averaged over ``k x k`` patches); 1
+        for a teacher of any grid or of the student's; else an error."""
         student = self.grid[1:]
         if self.teacher_grid is None or tuple(self.teacher_grid) == student:
             return 1
@@ -182,7 +173,7 @@ class ImageTeacher(TargetGenerator):
         return frames
 
     def patch_tokens(self, frames: Tensor) -> Tensor:
-        """[B', C, H, W] -> [B', h * w, out_channels]; defined by subclasses."""
+        """[B', C, H, W] -> [B', h * w, out_channels]; subclasses define it."""
         raise NotImplementedError
 
     def _follow(self, device: torch.device) -> None:

@@ -1,13 +1,11 @@
-"""CLIPTeacher: frozen CLIP image features of the first frame of each tubelet."""
+"""CLIPTeacher: frozen CLIP features of the first frame of each tubelet."""
 from __future__ import annotations
 
-import logging
 import os.path as osp
 from typing import Optional, Tuple
 
 import torch
 from mmaction.registry import MODELS
-from mmengine.logging import print_log
 from torch import Tensor, nn
 
 from .base import ImageTeacher
@@ -60,48 +58,28 @@ def _matching_models(tower: CLIPTower) -> list:
 class CLIPTeacher(ImageTeacher):
     """The paper's teacher: a CLIP image tower, frozen.
 
-    Each tubelet's first frame goes through the tower; the patch features of
-    the last block after the final LayerNorm (CLS token dropped), optionally
-    projected into CLIP's joint space, are the targets of that time slice.
-    Only the image tower is built.
-
-    Weights (``pretrained``), all loaded strictly: a missing or unexpected
-    tower key is an error; the text tower and an unused ``proj`` are left
-    out and named in the log.
-
-    * an open_clip tag (``'openai'``, ``'laion2b_s34b_b88k'``, ...), which
-      open_clip downloads;
-    * a local file: OpenAI's TorchScript ``ViT-B-16.pt``, an open_clip
-      checkpoint (``.bin``, ``.pt``, ``.safetensors``), the image tower
-      alone (with or without ``visual.`` and ``proj``), or a transformers
-      CLIP model (``vision_model.*``); see :mod:`.clip_weights`;
-    * ``None``: what happens is said in the log and chosen by
-      ``on_missing_weights``: ``'error'`` (default), ``'pixel'`` (train on
-      VideoMAE's pixel target instead), or ``'random'`` (a randomly
-      initialised CLIP, for tests only).
-
-    The activation follows the weights: OpenAI's CLIPs were trained with
-    QuickGELU (``x * sigmoid(1.702 x)``), LAION's and DataComp's open_clip
-    models with GELU. ``quick_gelu=None`` takes what the weights say (the
-    tag's open_clip config, OpenAI's TorchScript archive, an
-    ``open_clip_config.json`` or transformers ``config.json`` beside the
-    file) and QuickGELU where nothing says, as for the authors' tower file.
+    Each tubelet's first frame goes through the image tower; the patch
+    features of the last block after ``ln_post`` (CLS dropped), optionally
+    projected, are the targets of that time slice. Weights load strictly
+    (``docs/model.md``, "CLIP weights").
 
     Args:
         model_name: open_clip architecture, e.g. ``'ViT-B-16'`` (768 wide,
             16 px patches, 224 px: the paper's teacher).
-        pretrained: Tag, local checkpoint path, or None.
+        pretrained: open_clip tag (downloaded), local file
+            (:mod:`.clip_weights`), or None.
         with_proj: Project the features with CLIP's image projection (512
             wide for ViT-B-16); the authors use them without (768).
-        quick_gelu: None (follow the weights), True or False; a value that
-            contradicts what the weights say is an error.
-        on_missing_weights: See above.
-        input_norm: ``'clip'`` (default) or ``'imagenet'`` (the authors'
-            code), or (mean, std) on the 0-255 scale.
+        quick_gelu: None (follow the weights, else OpenAI's QuickGELU),
+            True or False; a value that contradicts the weights is an error.
+        on_missing_weights: With ``pretrained=None``: ``'error'``,
+            ``'pixel'`` (VideoMAE's pixel target instead) or ``'random'``
+            (tests only).
         pixel_target: Arguments of the :class:`PixelTarget` used with
             ``on_missing_weights='pixel'``, e.g. ``dict(normalize=False)``.
         cache_dir: Download folder for tags.
-        **kwargs: See :class:`ImageTeacher` (``dtype`` among them).
+        **kwargs: See :class:`ImageTeacher` (``input_norm``: ``'clip'``, or
+            ``'imagenet'`` as the authors' code; ``dtype``).
     """
 
     def __init__(self,
@@ -110,11 +88,10 @@ class CLIPTeacher(ImageTeacher):
                  with_proj: bool = False,
                  quick_gelu: Optional[bool] = None,
                  on_missing_weights: str = 'error',
-                 input_norm='clip',
                  pixel_target: Optional[dict] = None,
                  cache_dir: Optional[str] = None,
                  **kwargs) -> None:
-        super().__init__(input_norm=input_norm, **kwargs)
+        super().__init__(**kwargs)
         if on_missing_weights not in MISSING_WEIGHTS:
             raise ValueError(f'on_missing_weights {on_missing_weights!r} is '
                              f'unknown; choose one of {MISSING_WEIGHTS}')
@@ -124,7 +101,6 @@ class CLIPTeacher(ImageTeacher):
         self.cache_dir = cache_dir
         self.fallback: Optional[PixelTarget] = None
         self.visual: Optional[nn.Module] = None
-        self.loaded = ''  # what was loaded, for the log
         if pretrained is None and on_missing_weights == 'error':
             raise ValueError(
                 'CLIPTeacher has no weights: set pretrained to an open_clip '
@@ -210,21 +186,17 @@ class CLIPTeacher(ImageTeacher):
 
     def _build(self, config: dict, tower: Optional[CLIPTower]) -> nn.Module:
         from open_clip.model import _build_vision_tower
-        from open_clip.transformer import VisionTransformer
-        visual = _build_vision_tower(config['embed_dim'],
-                                     config['vision_cfg'],
-                                     quick_gelu=self.quick_gelu)
-        if not isinstance(visual, VisionTransformer):
-            raise ValueError(f'open_clip {self.model_name} has no CLIP ViT '
-                             'image tower')
+        visual = _build_vision_tower(  # a ViT, as _model_config checked
+            config['embed_dim'], config['vision_cfg'],
+            quick_gelu=self.quick_gelu)
         visual.output_tokens = True
         if not self.with_proj:
             visual.proj = None  # never read: a file may leave it out
         if tower is None:
             self.loaded = ('RANDOM weights (on_missing_weights=\'random\'; '
                            'for tests only)')
-            return visual
-        self._load(visual, tower)
+        else:
+            self._load(visual, tower)
         return visual
 
     def _load(self, visual: nn.Module, tower: CLIPTower) -> None:
@@ -232,12 +204,10 @@ class CLIPTeacher(ImageTeacher):
         path = self.pretrained
         state, ignored = dict(tower.state), list(tower.ignored)
         expected = visual.state_dict()
-        conv = state.get('conv1.weight')
-        rows = state.get('positional_embedding')
-        if (conv is None or rows is None
-                or conv.shape != expected['conv1.weight'].shape
-                or rows.shape != expected['positional_embedding'].shape):
-            if conv is None or rows is None:
+        shapes = ('conv1.weight', 'positional_embedding')
+        if any(k not in state or state[k].shape != expected[k].shape
+               for k in shapes):
+            if not all(k in state for k in shapes):
                 found = 'a tower without conv1.weight or positional_embedding'
             else:
                 found = f'a CLIP image tower {tower.summary()}'
@@ -316,6 +286,4 @@ class CLIPTeacher(ImageTeacher):
         return super().forward(video)
 
     def log(self) -> None:
-        plain = self.fallback is not None or self.pretrained is None
-        print_log(f'SMILE target: {self.describe()}', logger='current',
-                  level=logging.WARNING if plain else logging.INFO)
+        super().log(warn=self.fallback is not None or self.pretrained is None)

@@ -1,31 +1,7 @@
-"""CLIP image towers from the weight files users hold.
-
-Every file is read into the state dict of open_clip's ``VisionTransformer``
-(OpenAI's layout: ``conv1``, ``class_embedding``, ``positional_embedding``,
-``ln_pre``, ``transformer.resblocks.N``, ``ln_post``, ``proj``), with what
-the file says about the activation its weights were trained with:
-
-=========================  =============================================
-file                       read as
-=========================  =============================================
-OpenAI's ``ViT-B-16.pt``   TorchScript archive; QuickGELU (OpenAI's CLIPs)
-open_clip checkpoint       ``visual.*`` plus the text tower (ignored);
-                           ``.bin``, ``.pt``, ``.pth``, ``.safetensors``;
-                           an ``open_clip_config.json`` beside it says
-                           whether it is QuickGELU
-image tower alone          keys with or without ``visual.``, with or
-                           without ``proj`` (the authors' and UMT/ViCLIP's
-                           extraction of OpenAI CLIP)
-transformers CLIP          ``vision_model.*`` (``CLIPModel``,
-                           ``CLIPVisionModel[WithProjection]``; without the
-                           prefix as transformers 5 saves
-                           ``CLIPVisionModel``), mapped key by key;
-                           ``config.json`` beside it gives ``hidden_act``
-=========================  =============================================
-
-Anything else (a video model checkpoint, a timm ViT, Python objects) is an
-error that says what the file is.
-"""
+"""CLIP image towers from the weight files users hold (the table in
+``docs/model.md``), read into the state dict of open_clip's
+``VisionTransformer`` with what the file says of the activation its weights
+were trained with. Any other file is an error that says what it is."""
 from __future__ import annotations
 
 import json
@@ -41,7 +17,7 @@ import torch
 from torch import Tensor
 
 from ...fileio import safe_load
-from ..utils.checkpoint_conversion import unwrap
+from ..utils.checkpoint_conversion import strip_prefix, unwrap
 
 StateDict = Dict[str, Tensor]
 
@@ -130,14 +106,15 @@ def _unwrap(state) -> dict:
         raise CLIPWeightsError('is an mmengine training checkpoint (it has '
                                'a message hub and a state_dict of '
                                f'{len(state.get("state_dict") or {})} '
-                               'tensors)')
+                               'tensors): expected CLIP weights')
     try:
         state = unwrap(state)
     except ValueError:
         state = None
     if state is None or not all(isinstance(v, Tensor)
                                 for v in state.values()):
-        raise CLIPWeightsError('holds no dict of tensors')
+        raise CLIPWeightsError('holds no dict of tensors: expected CLIP '
+                               'weights')
     return state
 
 
@@ -256,11 +233,7 @@ def read_clip_tower(path: str) -> CLIPTower:
     raw, kind = _load(path)
     try:
         state = _unwrap(raw)
-    except CLIPWeightsError as error:
-        raise CLIPWeightsError(f'{path} {error}: expected CLIP weights') \
-            from None
-    keys = list(state)
-    try:
+        keys = list(state)
         prefix = _transformers_prefix(keys)
         if prefix is not None:
             tower, ignored = _from_transformers(state, prefix)
@@ -268,11 +241,9 @@ def read_clip_tower(path: str) -> CLIPTower:
             return CLIPTower(tower, f'transformers CLIP ({kind})', ignored,
                              quick, source)
         if 'visual.conv1.weight' in state:
-            tower = {k[len('visual.'):]: v for k, v in state.items()
-                     if k.startswith('visual.')}
+            tower = strip_prefix(state, 'visual.')
             ignored = [k for k in keys if not k.startswith('visual.')]
-            full = any(not k.startswith('visual.') and
-                       k not in _OPENAI_SCALARS for k in keys)
+            full = any(k not in _OPENAI_SCALARS for k in ignored)
             layout = (f'full CLIP, image tower under visual. ({kind})'
                       if full else f'image tower with visual. ({kind})')
         elif 'conv1.weight' in state:

@@ -13,12 +13,10 @@ from .base import TargetGenerator
 class PixelTarget(TargetGenerator):
     """The pixels of each ``t x p x p`` token as one vector (VideoMAE).
 
-    With ``normalize=True`` each token's pixels are standardised per colour
-    channel (VideoMAE's ``normlize_target``), which the head then uses as
-    they are (``default_norm='none'``).
-
     Args:
-        normalize: Standardise each token per channel.
+        normalize: Standardise each token per colour channel (VideoMAE's
+            ``normlize_target``; the head then adds none,
+            ``default_norm='none'``).
         eps: Added to the standard deviation.
         **kwargs: See :class:`TargetGenerator`.
     """

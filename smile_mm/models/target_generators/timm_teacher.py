@@ -15,12 +15,8 @@ class TimmTeacher(ImageTeacher):
     """A frozen timm ViT as teacher: its patch tokens after the final norm
     (class and register tokens dropped) on the first frame of each tubelet.
 
-    The paper's ablation (Table 4b) compares CLIP with
-    ``'vit_base_patch14_dinov2.lvd142m'`` (DINOv2), ``'vit_base_patch16_224.
-    dino'`` (DINO) and ``'vit_base_patch16_224.mae'`` (MAE). Frames are
-    resized so that the teacher's patch grid equals the student's (196 px
-    for 14 px patches and a 14x14 grid); the position embedding follows
-    (``dynamic_img_size``).
+    Frames are resized so that the teacher's patch grid equals the
+    student's; the position embedding follows (``dynamic_img_size``).
 
     Args:
         model_name: timm model name with its pretrained tag.

@@ -1,19 +1,6 @@
-"""Key maps between the authors' VideoMAE-layout checkpoints, smile_mm and
-mmaction2.
-
-Layouts:
-
-* ``'videomae-pretrain'``: the authors' SMILE / VideoMAE pretraining
-  checkpoints: ``encoder.patch_embed.proj``, ``encoder.blocks.N.attn.qkv``
-  with ``q_bias`` / ``v_bias``, ``encoder.blocks.N.mlp.fc1`` / ``fc2``,
-  ``encoder.norm``, ``encoder_to_decoder``, ``mask_token``, ``decoder.*``.
-* ``'videomae-finetune'``: their fine-tuned checkpoints: the same without
-  ``encoder.``, plus ``fc_norm`` and ``head``.
-* ``'smile'``: smile_mm's ``SMILERecognizer`` (``backbone.*``, ``neck.*``).
-* ``'mmaction'``: a ``Recognizer3D`` with ``VisionTransformer`` (or
-  ``SMILEVisionTransformer``) and ``TimeSformerHead`` (``backbone.*``,
-  ``cls_head.fc_cls.*``).
-"""
+"""Key maps between checkpoint layouts (:data:`LAYOUTS`): the authors'
+VideoMAE-layout pretraining and fine-tuned ones, ``SMILERecognizer``'s and
+``Recognizer3D``'s; :data:`LAYOUT_KEYS` lists every key of each."""
 from __future__ import annotations
 
 import re
@@ -125,15 +112,12 @@ def detect_layout(state: StateDict) -> str:
         f'{len(keys)} keys, which start {sorted(keys)[:5]}')
 
 
-def _block_key(key: str) -> str:
-    """VideoMAE's block names -> mmaction2's (the MLP only differs)."""
-    return key.replace('.mlp.fc1.', '.mlp.layers.0.0.').replace(
-        '.mlp.fc2.', '.mlp.layers.1.')
-
-
-def _videomae_encoder_key(key: str) -> str:
-    key = key.replace('patch_embed.proj.', 'patch_embed.projection.')
-    return _block_key(key)
+def _mmaction_key(key: str) -> str:
+    """VideoMAE's encoder or decoder key -> mmaction2's (the patch
+    embedding and the MLPs differ)."""
+    return (key.replace('patch_embed.proj.', 'patch_embed.projection.')
+            .replace('.mlp.fc1.', '.mlp.layers.0.0.')
+            .replace('.mlp.fc2.', '.mlp.layers.1.'))
 
 
 def videomae_to_smile(state: StateDict) -> Tuple[StateDict, List[str]]:
@@ -146,13 +130,11 @@ def videomae_to_smile(state: StateDict) -> Tuple[StateDict, List[str]]:
     converted, left_out = OrderedDict(), []
     for key, value in state.items():
         if key.startswith('encoder.'):
-            converted['backbone.' + _videomae_encoder_key(key[8:])] = value
+            converted['backbone.' + _mmaction_key(key[8:])] = value
         elif key.startswith('decoder.'):
-            converted['neck.' + _block_key(key[8:])] = value
-        elif key in ('encoder_to_decoder.weight', 'mask_token'):
-            converted['neck.' + key] = value
-        elif key == 'pos_embed':  # the decoder's table, where it is saved
-            converted['neck.pos_embed'] = value
+            converted['neck.' + _mmaction_key(key[8:])] = value
+        elif key in ('encoder_to_decoder.weight', 'mask_token', 'pos_embed'):
+            converted['neck.' + key] = value  # pos_embed: the decoder's
         else:
             left_out.append(key)
     return converted, left_out
@@ -165,16 +147,13 @@ def videomae_to_mmaction(state: StateDict) -> Tuple[StateDict, List[str]]:
     converted, left_out = OrderedDict(), []
     pretrain = detect_layout(state) == 'videomae-pretrain'
     for key, value in state.items():
-        if pretrain:
-            if key.startswith('encoder.'):
-                converted['backbone.' + _videomae_encoder_key(key[8:])] = \
-                    value
-            else:
-                left_out.append(key)
-        elif key.startswith('head.'):
+        if key.startswith('head.') and not pretrain:
             converted['cls_head.fc_cls.' + key[5:]] = value
+        elif key.startswith('encoder.') or not pretrain:
+            converted['backbone.' + _mmaction_key(
+                key.removeprefix('encoder.'))] = value
         else:
-            converted['backbone.' + _videomae_encoder_key(key)] = value
+            left_out.append(key)
     return converted, left_out
 
 
@@ -189,9 +168,8 @@ def smile_to_mmaction(state: StateDict, mean_pooling: bool = False
     """
     converted, left_out = OrderedDict(), []
     for key, value in state.items():
-        keep = key.startswith('backbone.') and not (
-            mean_pooling and key.startswith('backbone.norm.'))
-        if keep:
+        if key.startswith('backbone.') and not (
+                mean_pooling and key.startswith('backbone.norm.')):
             converted[key] = value
         else:
             left_out.append(key)

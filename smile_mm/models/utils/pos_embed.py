@@ -1,20 +1,7 @@
-"""The token grid of a position table, recorded in checkpoints, and resizing
-the table of a video ViT to another grid.
-
-A sin-cos table is a function of the flat token index only: the same rows
-serve a (8, 7, 7) grid (16 frames of 112 px) and a (2, 14, 14) one (4 frames
-of 224 px), so a table's size cannot tell its grid. smile_mm's encoders
-record their grid in the state dict's metadata (``state_dict._metadata
-[prefix]['token_grid']``, which ``torch.save``, mmengine's checkpoints and
-``load_state_dict`` carry and stock loaders ignore), and every loader reads
-it back. A table without a record is read as the loading model's own grid
-when it has that many rows, and is otherwise an error that lists the grids
-it fits.
-
-torch has no public accessor for a state dict's metadata: the functions
-here (:func:`recorded_grid`, :func:`record_grid`, :func:`copy_records`) are
-the one place smile_mm reads or writes ``_metadata``.
-"""
+"""The token grid a video ViT's position table is made for, recorded in the
+state dict's ``_metadata`` (a table's size cannot tell it: (8, 7, 7) and
+(2, 14, 14) have the same rows), and resizing a table to another grid. Only
+these functions read or write ``_metadata``, which stock loaders ignore."""
 from __future__ import annotations
 
 import math
@@ -99,8 +86,7 @@ def source_grid(num_tokens: int, recorded: Optional[Sequence[int]],
 def recorded_grid(state: Mapping, prefix: str) -> Optional[Grid]:
     """The grid recorded for the module at ``prefix`` (``'backbone.'``)."""
     metadata = getattr(state, '_metadata', None) or {}
-    grid = metadata.get(prefix[:-1] if prefix.endswith('.') else prefix,
-                        {}).get(GRID_KEY)
+    grid = metadata.get(prefix.removesuffix('.'), {}).get(GRID_KEY)
     return tuple(grid) if grid is not None else None
 
 
@@ -109,7 +95,7 @@ def record_grid(state: 'OrderedDict', prefix: str, grid: Sequence[int]
     """Record ``grid`` for the module at ``prefix`` in ``state``."""
     if not hasattr(state, '_metadata'):
         state._metadata = OrderedDict()
-    name = prefix[:-1] if prefix.endswith('.') else prefix
+    name = prefix.removesuffix('.')
     state._metadata.setdefault(name, {})[GRID_KEY] = [int(g) for g in grid]
 
 
@@ -125,7 +111,7 @@ def copy_records(source: Mapping, target: 'OrderedDict',
     for name, value in metadata.items():
         new = rename(name + '.' if name else '')
         if new is not None:
-            target._metadata[new[:-1] if new.endswith('.') else new] = value
+            target._metadata[new.removesuffix('.')] = value
 
 
 def resize_pos_embed(table: Tensor, source: Sequence[int],

@@ -1,16 +1,8 @@
 """State-dict hooks of smile_mm's modules, on every torch it supports.
 
-torch 2.5 made ``nn.Module``'s state-dict post-hook and load pre-hook public
-(``register_state_dict_post_hook``, ``register_load_state_dict_pre_hook``,
-pytorch/pytorch#131690). torch 2.0 to 2.4 (OpenTAD's pin is 2.0.1) have
-them only as the private ``_register_state_dict_hook`` and
-``_register_load_state_dict_pre_hook(..., with_module=True)``, with the same
-hook signatures. smile_mm's modules register their hooks here, which takes
-the public name where torch has it and the private one only where it has
-not; ``torch.nn.Module`` itself is left as it is. A load hook that fills in
-or resizes entries of the state dict names them (``adapts``), so that a
-checkpoint's load report counts them as loaded
-(:mod:`smile_mm.engine.checkpoint_report`).
+torch 2.5 made the state-dict post-hook and load pre-hook public
+(pytorch/pytorch#131690); torch 2.0 to 2.4 (OpenTAD's pin is 2.0.1) have
+them only under private names with the same signatures, used only there.
 """
 from __future__ import annotations
 
@@ -34,8 +26,6 @@ def on_load_state_dict(module: nn.Module, hook: Callable,
     ``module`` loads a state dict; returns torch's handle.
 
     Args:
-        module: The module.
-        hook: The hook.
         adapts: The module's own entries (``'pos_embed'``) the hook fills in
             or resizes; recorded as ``module.adapted_on_load``.
     """

@@ -1,14 +1,6 @@
-"""The token mask of a batch, turned into indices once.
-
-``SMILERecognizer.loss`` turns the masks of a batch into the indices of the
-visible and of the masked tokens here, once, on the CPU where the masks
-come from, and hands them to the encoder (which encodes the visible ones),
-the decoder (which puts mask tokens at the masked ones) and the head (which
-compares the masked ones), as mmpretrain's MAE hands ``ids_restore`` down.
-Picking tokens by index instead of ``tokens[mask]`` never asks the GPU how
-many tokens a mask selects, so no step waits for it and ``torch.compile``
-sees no graph break.
-"""
+"""A batch's token mask turned into indices once, on the CPU: picking tokens
+by index, not ``tokens[mask]``, never asks the GPU how many a mask selects
+(no step waits, no ``torch.compile`` graph break)."""
 from __future__ import annotations
 
 from typing import Tuple
