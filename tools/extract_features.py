@@ -249,8 +249,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         name = osp.splitext(osp.basename(path))[0]
         filename = output_name(name, args.prefix, args.feat_format)
         cache = entry(args.out, filename)
-        made = (producer(args, digest, preprocessing, path)
-                if osp.exists(path) else {})
+        if not osp.exists(path):
+            if osp.exists(cache.arrays['features']) and \
+                    osp.exists(cache.record):
+                reused += 1
+                print(f'[{number}/{len(videos)}] {name}: the video is gone; '
+                      f'{filename} is kept as it was made', flush=True)
+            else:
+                failures.append((path, 'the video does not exist'))
+                print(f'[{number}/{len(videos)}] {name}: FAILED (the video '
+                      f'does not exist)', flush=True)
+            continue
+        made = producer(args, digest, preprocessing, path)
         if osp.exists(cache.arrays['features']):
             try:
                 cache.read(made)

@@ -20,7 +20,7 @@ from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
 import torch
-from mmengine.dataset import Compose
+from mmengine.dataset import BaseDataset, Compose
 from mmengine.logging import print_log
 
 from .transforms.loading_guard import (LOADING_TRANSFORMS, UnreadableSample,
@@ -57,10 +57,10 @@ def sample_seed(seed: int, epoch: int, index: int, salt: int = 0) -> int:
 class SeededSamples(_Around):
     """Seeds numpy and ``random`` from (seed, epoch, sample index) before
     each sample, once :class:`~smile_mm.datasets.SeededSampler` publishes a
-    seed: a sample then does not depend on which loader worker runs it, nor
-    on a restart. The ``(seed, epoch)`` cell is in shared memory, written by
-    the sampler in the main process and read by the workers. A refetched
-    sample is seeded by its own index.
+    seed (in shared memory, read by the loader workers): a sample then does
+    not depend on the worker that runs it, nor on a restart. After a sample
+    gives None, mmengine draws another from the same generators, and that
+    one goes on with them, so that a refetch cannot loop on its index.
 
     Args:
         pipeline: The dataset's pipeline.
@@ -71,8 +71,9 @@ class SeededSamples(_Around):
     def __init__(self, pipeline: Callable, salt: int = 0) -> None:
         super().__init__(pipeline)
         self.salt = int(salt)
-        self.state = torch.full((2, ), _UNSET, dtype=torch.int64)
-        self.state.share_memory_()
+        self.state = torch.full((2, ), _UNSET,
+                                dtype=torch.int64).share_memory_()
+        self.refetching = False  # this process's last sample gave None
 
     def publish(self, seed: int, epoch: int) -> None:
         """Seed the samples of ``epoch`` from ``seed`` from now on."""
@@ -84,33 +85,47 @@ class SeededSamples(_Around):
 
     def __call__(self, info: dict) -> Any:
         seed, epoch = (int(value) for value in self.state)
-        if seed != _UNSET:
+        if seed != _UNSET and not self.refetching:
             state = sample_seed(seed, epoch, int(info['sample_idx']),
                                 self.salt)
             np.random.seed(state)
             random.seed(state)
-        return self.pipeline(info)
+        self.refetching = False
+        data = self.pipeline(info)
+        self.refetching = data is None
+        return data
 
 
 def seed_samples(dataset) -> List[SeededSamples]:
     """Put :class:`SeededSamples` around the pipeline of ``dataset``, or of
-    each dataset it wraps (mmengine's ``ConcatDataset``, ``RepeatDataset``,
-    ...), once; returns them.
+    each dataset of a ``ConcatDataset``, once; returns them.
 
     Raises:
-        TypeError: No dataset with a pipeline inside.
+        TypeError: Its samples do not run through a pipeline
+            (``RepeatAugDataset``) or come several times an epoch, alike
+            (``RepeatDataset``, ``ClassBalancedDataset``).
     """
     def datasets(dataset) -> list:
-        if hasattr(dataset, 'pipeline'):
-            return [dataset]
+        name = type(dataset).__name__
         if hasattr(dataset, 'datasets'):
             return [part for inner in dataset.datasets
                     for part in datasets(inner)]
-        if hasattr(dataset, 'dataset'):
-            return datasets(dataset.dataset)
+        if isinstance(dataset, BaseDataset):
+            if type(dataset).prepare_data is BaseDataset.prepare_data:
+                return [dataset]
+            why = ('runs its transforms itself (its own prepare_data), '
+                   'not through its pipeline')
+        elif hasattr(dataset, 'dataset'):
+            why = ('may show a sample of its dataset several times an '
+                   'epoch, all seeded alike; raise the epochs instead')
+        else:
+            why = ('is not an mmengine BaseDataset, whose prepare_data runs '
+                   'its pipeline')
         raise TypeError(
-            f'{type(dataset).__name__} has no pipeline to seed samples in: '
-            f"give it one, or use sampler=dict(type='DefaultSampler')")
+            f'SeededSampler cannot seed the samples of {name}: it {why}. '
+            "Use sampler=dict(type='DefaultSampler') for it; "
+            'TolerantVideoDataset(clips_per_video=k) draws several clips '
+            'per video, seeded.')
 
     parts = []
     for salt, inner in enumerate(datasets(dataset)):
@@ -131,7 +146,8 @@ class SkipUnreadable(_Around):
     again. Other errors are bugs and raised as they are; in test mode every
     failure is an error. ``check_files`` names every missing file in one
     message at build (an error in test mode or beyond the bound, else a
-    warning, and skipped from then on).
+    warning, and skipped from then on). The flags are sized at build, so a
+    dataset built with ``lazy_init=True`` is fully initialised then.
 
     Args:
         pipeline: The dataset's pipeline.
@@ -159,7 +175,7 @@ class SkipUnreadable(_Around):
         self.test_mode = bool(dataset.test_mode)
         self.source = dataset.ann_file or 'the dataset'
         self.failed = torch.zeros(len(dataset), dtype=torch.bool)
-        self.failed.share_memory_()
+        self.failed.share_memory_()  # one count for all loader workers
         self.failed_files: List[str] = []
         if check_files:
             self._check_files(dataset)
@@ -299,8 +315,7 @@ class MultipleClips(_Around):
     def _frame_indices(self, sampler, info: dict) -> List[np.ndarray]:
         """The frame indices of each clip, [clip_len] each; the sampler's
         other outputs (clip_len, frame_interval, num_clips) go to ``info``."""
-        drawn = {}
-        clips = []
+        drawn, clips = {}, []
         for _ in range(self.clips_per_video):
             drawn = sampler(dict(total_frames=info['total_frames'],
                                  start_index=info['start_index']))

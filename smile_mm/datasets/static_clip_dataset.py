@@ -70,12 +70,10 @@ class StaticClipDataset(BaseActionDataset):
         if background not in BACKGROUNDS:
             raise ValueError(f'background {background!r} is unknown; choose '
                              f'one of {BACKGROUNDS}')
-        if background in ('black', 'noise'):
-            if not num_samples or num_samples < 1:
-                raise ValueError(
-                    f'background {background!r} is generated: set '
-                    f'num_samples to the number of clips per epoch, got '
-                    f'{num_samples!r}')
+        if background in ('black', 'noise') and not (num_samples or 0) >= 1:
+            raise ValueError(
+                f'background {background!r} is generated: set num_samples '
+                f'to the number of clips per epoch, got {num_samples!r}')
         if len(frame_size) != 2 or min(frame_size) < 1:
             raise ValueError(f'frame_size must be (H, W), got {frame_size}')
         key = 'video' if background == 'video_frame' else 'img'

@@ -51,12 +51,10 @@ class TolerantVideoDataset(VideoDataset):
         with mmaction_scope():
             super().__init__(*args, **kwargs)
         check_pipeline_order(self.pipeline.transforms)
-        readers = (LOADING_TRANSFORMS if loading_transforms is None else
-                   loading_transforms)
         self.pipeline = SkipUnreadable(
             MultipleClips(self.pipeline, clips_per_video, clip_window,
-                          readers), self, max_failure_ratio, readers,
-            check_files)
+                          loading_transforms or LOADING_TRANSFORMS),
+            self, max_failure_ratio, loading_transforms, check_files)
 
     @property
     def num_failed(self) -> int:

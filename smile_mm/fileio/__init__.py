@@ -1,8 +1,7 @@
 """Reading and writing checkpoints and outputs: safely, and whole."""
 from .atomic_write import (WHOLE_LOCAL, WholeLocalBackend, temporary_path,
                            write_bytes_whole, write_whole)
-from .digest import file_digest
-from .record_cache import RecordCache, StaleEntry
+from .record_cache import RecordCache, StaleEntry, file_digest
 from .safe_load import (TRUST_ENV, UnsafeCheckpointError, authors_globals,
                         mmengine_globals, safe_load)
 

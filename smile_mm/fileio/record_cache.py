@@ -1,10 +1,12 @@
 """A folder of named arrays and a JSON record of what produced them, reused
 only when the record matches and the arrays read back as recorded;
-concurrent writers rename their own temporaries.
+concurrent writers rename their own temporaries. Input files are recorded
+by their sha256 (:func:`file_digest`).
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import os.path as osp
@@ -15,6 +17,15 @@ import torch
 
 from .atomic_write import temporary_path, write_bytes_whole, write_whole
 from .safe_load import safe_load
+
+
+def file_digest(path: str) -> str:
+    """sha256 of a file, read in 16 MB pieces."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for piece in iter(lambda: file.read(1 << 24), b''):
+            digest.update(piece)
+    return digest.hexdigest()
 
 
 class StaleEntry(Exception):

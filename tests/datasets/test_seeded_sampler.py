@@ -69,7 +69,8 @@ def test_unseeded_until_a_sampler_publishes():
 
 
 def test_a_dataset_that_cannot_be_seeded_is_named_with_the_fix():
-    with pytest.raises(TypeError, match=r"list has no pipeline .*Default"):
+    with pytest.raises(TypeError, match=r"samples of list: it is not an "
+                       r"mmengine BaseDataset.*DefaultSampler"):
         SeededSampler(list(range(4)), shuffle=False)
 
 
@@ -166,13 +167,75 @@ def test_the_parts_of_a_concatenation_are_seeded_apart():
     np.random.seed(sample_seed(5, 0, 1, salt=1))
     expected = np.random.randint(0, 256, (8, 8, 3), dtype=np.uint8)
     np.testing.assert_array_equal(both[5]['imgs'][0], expected)
-    # a repeated dataset: seeded through the wrapper, alike in each repeat
-    repeated = RepeatDataset(noise_dataset(), times=2)
-    SeededSampler(repeated, shuffle=False, seed=5)
-    np.testing.assert_array_equal(repeated[1]['imgs'][0],
-                                  repeated[5]['imgs'][0])
-    np.testing.assert_array_equal(repeated[1]['imgs'][0],
-                                  both[1]['imgs'][0])
+
+
+def test_datasets_that_would_be_seeded_wrongly_are_refused(tmp_path):
+    from mmaction.datasets import RepeatAugDataset
+    from mmengine.dataset import ClassBalancedDataset, RepeatDataset
+    # one sample several times an epoch: every repeat would be alike
+    for wrapper in (RepeatDataset(noise_dataset(), times=2),
+                    ClassBalancedDataset(noise_dataset(), 0.5,
+                                         lazy_init=True)):
+        name = type(wrapper).__name__
+        with pytest.raises(TypeError, match=f'samples of {name}: it may '
+                           'show a sample .* alike'):
+            SeededSampler(wrapper, shuffle=False)
+    # transforms run one by one, not through the pipeline
+    write_videos(tmp_path)
+    init_default_scope('mmaction')
+    loader = stock_video_loader(tmp_path, 0)['dataset']
+    pipeline = [dict(type='DecordInit'), *loader['pipeline'][1:2],
+                dict(type='DecordDecode'), *loader['pipeline'][3:]]
+    repeated = RepeatAugDataset(loader['ann_file'], pipeline,
+                                data_prefix=loader['data_prefix'])
+    with pytest.raises(TypeError, match=r'RepeatAugDataset: it runs its '
+                       r'transforms itself .*clips_per_video'):
+        SeededSampler(repeated, shuffle=False)
+
+
+def test_a_refetch_goes_on_with_the_failed_samples_generators():
+    calls = []
+
+    def pipeline(info):
+        calls.append(np.random.randint(1 << 30))
+        return None if info['sample_idx'] == 5 else info
+
+    part = SeededSamples(pipeline)
+    part.publish(3, 0)
+    # 5 gives None and mmengine draws 8; then the next sample, 7
+    for index in (5, 8, 7):
+        part(dict(sample_idx=index))
+    stream = np.random.RandomState(sample_seed(3, 0, 5))
+    assert calls[:2] == [stream.randint(1 << 30), stream.randint(1 << 30)]
+    assert calls[2] == np.random.RandomState(sample_seed(3, 0, 7)).randint(
+        1 << 30)
+
+
+def test_a_missing_file_whose_refetch_draws_itself_is_left(tmp_path):
+    """Seeded from its own index on every try, a failed sample whose seed
+    draws its own index again would be fetched until mmengine gives up."""
+    import cv2
+    size = 20
+    seed, missing = next(
+        (seed, index) for seed in range(1000) for index in range(size)
+        if np.random.RandomState(sample_seed(seed, 0, index)).randint(
+            0, size) == index)
+    names = []
+    for index in range(size):
+        names.append(f'{index:02d}.png')
+        if index != missing:
+            cv2.imwrite(str(tmp_path / names[-1]),
+                        np.full((8, 8, 3), index, np.uint8))
+    (tmp_path / 'list.txt').write_text('\n'.join(names) + '\n')
+    dataset = StaticClipDataset(
+        [dict(type='LoadStaticClip', clip_len=2)], background='image',
+        ann_file=str(tmp_path / 'list.txt'),
+        data_prefix=dict(img=str(tmp_path)),
+        max_failure_ratio=0.1)
+    dataset.max_refetch = 50
+    SeededSampler(dataset, shuffle=True, seed=seed)
+    assert dataset.num_failed == 1
+    assert dataset[missing]['filename'] != str(tmp_path / names[missing])
 
 
 def test_smile_mm_datasets_take_the_default_sampler(tmp_path):

@@ -162,3 +162,13 @@ def test_processes_writing_one_entry_leave_it_whole(tmp_path):
     assert [writer.exitcode for writer in writers] == [0, 0]
     entry(tmp_path).read(MADE)
     assert not [name for name in os.listdir(tmp_path) if '.tmp' in name]
+
+
+def test_file_digest_is_the_sha256_of_the_whole_file(tmp_path):
+    import hashlib
+
+    from smile_mm.fileio import file_digest
+    data = np.random.default_rng(0).bytes((1 << 24) + 7)  # two pieces
+    path = tmp_path / 'weights.bin'
+    path.write_bytes(data)
+    assert file_digest(str(path)) == hashlib.sha256(data).hexdigest()

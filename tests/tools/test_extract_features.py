@@ -130,6 +130,30 @@ def test_failures_are_listed_and_set_the_exit_status(checkpoint, videos,
         'broken\ngone\n'
 
 
+def test_a_listed_video_that_is_gone(checkpoint, videos, tmp_path,
+                                     capsys):
+    """Its features, made before, are kept and said so; without any, it
+    is a failure that names it."""
+    out = str(tmp_path / 'feats')
+    listed = tmp_path / 'list.txt'
+    listed.write_text('long.mp4\nshort.mp4\n')
+    assert _run(checkpoint, videos, out, ['--list', str(listed)]) == 0
+    kept = np.load(osp.join(out, 'short.npy'))
+    os.remove(osp.join(videos, 'short.mp4'))
+    capsys.readouterr()
+    assert _run(checkpoint, videos, out, ['--list', str(listed)]) == 0
+    text = capsys.readouterr().out
+    assert 'short: the video is gone; short.npy is kept as it was made' \
+        in text
+    assert '0 extracted (0 of them redone), 2 reused, 0 failed' in text
+    np.testing.assert_array_equal(np.load(osp.join(out, 'short.npy')), kept)
+    listed.write_text('long.mp4\nnever.mp4\n')
+    assert _run(checkpoint, videos, out, ['--list', str(listed)]) == 1
+    text = capsys.readouterr().out
+    assert 'never: FAILED (the video does not exist)' in text
+    assert 'failed: ' + osp.join(videos, 'never.mp4') in text
+
+
 def test_a_prefix_already_there_is_not_doubled(checkpoint, tmp_path, rng):
     """OpenTAD's ActivityNet videos are v_<id>.mp4 and its configs read
     v_<id>.npy; the missing list names <id>, as the annotations do."""

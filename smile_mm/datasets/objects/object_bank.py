@@ -181,11 +181,17 @@ class ObjectBank:
                      min_alpha_pixels=self.min_alpha_pixels,
                      skip_invalid=self.skip_invalid))
             try:
-                record = cache.read(made)[1]
-                self.names, self.categories = (record['names'],
-                                               record['categories'])
-                self.sizes = np.asarray(record['sizes'],
-                                        np.int32).reshape(-1, 2)
+                arrays, record = cache.read(made)
+                names, categories, sizes = (record.get(key, ()) for key in
+                                            ('names', 'categories', 'sizes'))
+                count = len(arrays['pixels'])
+                if not len(names) == len(categories) == len(sizes) == count:
+                    raise StaleEntry(
+                        f'it lists {len(names)} names, {len(categories)} '
+                        f'categories and {len(sizes)} sizes of {count} '
+                        'objects')
+                self.names, self.categories = names, categories
+                self.sizes = np.asarray(sizes, np.int32).reshape(-1, 2)
                 self._cache_path = cache.arrays['pixels']
                 return
             except StaleEntry as why:

@@ -89,7 +89,8 @@ def test_pixels_without_metadata_are_decoded_again_quietly(tmp_path):
 
 
 @pytest.mark.parametrize('damage', ['truncated', 'missing', 'other_side',
-                                    'garbled_meta', 'short_meta'])
+                                    'garbled_meta', 'short_meta',
+                                    'names_short'])
 def test_a_broken_entry_is_decoded_again_with_a_warning(tmp_path, damage):
     first, (cache, _) = cached_bank(tmp_path)
     pixels, record = cache.arrays['pixels'], pathlib.Path(cache.record)
@@ -99,6 +100,9 @@ def test_a_broken_entry_is_decoded_again_with_a_warning(tmp_path, damage):
         os.remove(pixels)
     elif damage == 'other_side':  # pixels of another max_side
         np.save(pixels, np.zeros((1, 32, 32, 4), np.uint8))
+    elif damage == 'names_short':  # a valid record, one name short
+        made = json.loads(record.read_text())
+        record.write_text(json.dumps(dict(made, names=made['names'][1:])))
     else:  # garbled, or the metadata of version 1 (no produced_by)
         record.write_text('{"names": [' if damage == 'garbled_meta' else
                           json.dumps(dict(names=['a'], categories=[])))
