@@ -248,10 +248,8 @@ def transformers_without_blip_helpers() -> bool:
     ``find_pruneable_heads_and_indices`` and the other helpers that BLIP and
     VindLU import (read from its metadata: transformers is not loaded)."""
     from importlib.metadata import PackageNotFoundError, version
-
-    from mmengine.utils import digit_version
-    try:
-        return digit_version(version('transformers')) >= digit_version('5.0')
+    try:  # the major version: 5.0.0rc1 and 5.0.0.dev0 lack them too
+        return int(version('transformers').split('.')[0]) >= 5
     except PackageNotFoundError:
         return False
 

@@ -289,3 +289,13 @@ def test_import_warnings_nobody_can_act_on_are_silenced():
     assert fixed.returncode == 0, fixed.stderr
     assert 'pkg_resources is deprecated' not in fixed.stderr
     assert 'MultiScaleDeformableAttention' not in fixed.stderr
+
+
+def test_transformers_5_prereleases_count_as_5(monkeypatch):
+    import importlib.metadata
+
+    from smile_mm import compat
+    for text, five in (('5.0.0rc1', True), ('5.0.0.dev0', True),
+                       ('5.1.2', True), ('4.57.1', False)):
+        monkeypatch.setattr(importlib.metadata, 'version', lambda _: text)
+        assert compat.transformers_without_blip_helpers() is five, text

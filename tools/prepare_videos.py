@@ -31,7 +31,6 @@ from concurrent.futures import ProcessPoolExecutor
 from fractions import Fraction
 from typing import List, Optional, Sequence, Tuple
 
-from smile_mm.datasets.lists.file_kinds import VIDEO_EXTENSIONS
 
 
 def output_name(path: str) -> str:
@@ -104,7 +103,8 @@ def _job(args: Tuple[str, str, int, int, int]) -> Tuple[str, Optional[str]]:
 
 def inputs(src: str, list_file: Optional[str]) -> List[Tuple[str, str]]:
     """(path relative to SRC, the rest of its line) in input order."""
-    if list_file is None:
+    if list_file is None:  # smile_mm (torch, mmaction) only when needed
+        from smile_mm.datasets.lists.file_kinds import VIDEO_EXTENSIONS
         names = sorted(name for name in os.listdir(src)
                        if name.lower().endswith(VIDEO_EXTENSIONS))
         return [(name, '0') for name in names]

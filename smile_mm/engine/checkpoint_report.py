@@ -166,7 +166,7 @@ def load_weights(model: nn.Module, checkpoint: dict, filename: str,
                  strict: bool = False) -> Tuple[dict, LoadReport]:
     """Load ``checkpoint`` into ``model`` as mmengine's ``load_from`` does,
     and log one line of what was loaded (a warning when something
-    matters); mmengine's key lists go to ``logger`` too.
+    matters); mmengine's key lists go to ``logger``'s files only.
 
     Returns:
         (the checkpoint, the report).
@@ -174,8 +174,12 @@ def load_weights(model: nn.Module, checkpoint: dict, filename: str,
     report = compare_state(shapes(model.state_dict()),
                            shapes(revised_state(checkpoint, revise_keys)),
                            adapted_on_load(model))
+    to_file = logging.getLogger(f'{logger.name}.key_lists')
+    to_file.propagate = False
+    to_file.handlers = [handler for handler in logger.handlers
+                        if isinstance(handler, logging.FileHandler)]
     checkpoint = _load_checkpoint_to_model(model, checkpoint, strict,
-                                           logger=logger,
+                                           logger=to_file,
                                            revise_keys=list(revise_keys))
     logger.log(logging.WARNING if matters(report) else logging.INFO,
                load_summary(report, filename))

@@ -109,14 +109,13 @@ def _why(key: str, readers: List[str], entries: Mapping, text: str) -> str:
                 'reads those')
     parts = [part for run, value in entries.items() if run in RUN_KEYS
              for part in _parts_named(value, key, run)]
-    if f'${{{key}}}' in text or f'${{{key}.' in text:
-        # the files read it: an option or a child replaced its readers
-        return ('no part of the config reads it any more: '
-                + (', '.join(parts[:3]) if parts else 'a part that read it')
-                + f' was set directly; set {key} instead, or, in a child '
-                f'config that replaces its readers on purpose, retire it '
-                f'with {key} = None')
-    why = 'no part of the config reads it'
+    read_once = f'${{{key}}}' in text or f'${{{key}.' in text
+    if read_once and parts:  # an option or a child set its readers
+        return (f'no part of the config reads it any more: '
+                f'{", ".join(parts[:3])} was set directly; set {key} '
+                'instead, or, in a child config that replaces its readers '
+                f'on purpose, retire it with {key} = None')
+    why = 'no part of the config reads it' + (' any more' * read_once)
     if parts:
         why += (f'; the run has a part of that name: set it by its path '
                 f'({parts[0]}=...)')
@@ -135,9 +134,8 @@ def check_settings(entries: Mapping, filename: Optional[str] = None,
             tells a setting the files read from one they never did.
 
     Returns:
-        The settings (the top-level entries other than :data:`RUN_KEYS`),
-        which resolving folds into where they are read; none for another
-        config.
+        The settings (the entries other than :data:`RUN_KEYS`), which
+        resolving folds away; none for another config.
 
     Raises:
         ConfigSettingError: naming every such entry, the closest entries the
@@ -147,6 +145,9 @@ def check_settings(entries: Mapping, filename: Optional[str] = None,
     if not (_imports_smile_mm(entries) or any(refers.values())):
         return set()
     unreached = unreached_settings(entries, refers)
+    if text:  # None retires a setting the files write, not a name they lack
+        unreached.update((key, []) for key, value in entries.items() if value
+                         is None and key not in RUN_KEYS and key not in text)
     if not unreached:
         return set(entries) - RUN_KEYS
     known = sorted(set(entries) - set(unreached))
@@ -157,7 +158,8 @@ def check_settings(entries: Mapping, filename: Optional[str] = None,
         if close:
             line += f'; did you mean {" or ".join(close)}?'
         lines.append(line)
-    settings = [key for key in known if key not in RUN_KEYS]
+    settings = sorted(key for key in set(known) - RUN_KEYS
+                      if entries[key] is not None)  # not the retired ones
     where = f' of {filename}' if filename else ''
     raise ConfigSettingError(
         f'{len(unreached)} top-level setting(s){where} would reach nothing, '

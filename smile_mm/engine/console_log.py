@@ -1,6 +1,5 @@
-"""A console that shows the run, while the log file keeps everything
-(environment, config, hook order, parameter groups: about 900 lines that
-mmengine and mmaction2 print before the first loss)."""
+"""A console that shows the run; the log file keeps everything (the 900 or
+so lines of environment, config, hooks and parameter groups before it)."""
 from __future__ import annotations
 
 import logging
@@ -19,9 +18,7 @@ FILE_ONLY = (
     'paramwise_options -- ',         # mmengine's default constructor
     '"FileClient" will be deprecated',  # mmaction2's DecordInit and others
     '"HardDiskBackend" is the alias of "LocalBackend"',
-    'The model and loaded state dict do not match exactly',  # key lists
-    'Loads checkpoint by ',          # mmengine's loader: said by the
-                                     # load's one line (checkpoint_report)
+    'Loads checkpoint by ',          # mmengine's loader; see load_weights
 )
 
 

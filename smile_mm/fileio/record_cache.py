@@ -69,9 +69,10 @@ class RecordCache:
             raise StaleEntry(f'its record {self.record} is unreadable or of '
                              f'an older layout ({type(error).__name__})'
                              ) from None
-        wanted = json.loads(json.dumps(produced_by, default=str))
-        changed = sorted(key for key in {*made, *wanted}
-                         if made.get(key) != wanted.get(key))
+        wanted = json.loads(json.dumps(produced_by, default=str,
+                                       sort_keys=True))  # as it is written
+        changed = sorted(key for key in {*made, *wanted} if json.dumps(
+            made.get(key)) != json.dumps(wanted.get(key)))  # True is not 1
         if changed:
             raise StaleEntry('made with other ' + ', '.join(changed))
         arrays = {}

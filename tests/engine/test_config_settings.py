@@ -120,3 +120,27 @@ def test_double_underscore_helpers_of_a_config_file_are_dropped(tmp_path):
                     "train_dataloader = dict(dataset=dict(pipeline=__steps))\n")
     cfg = resolve_references(Config.fromfile(str(path)))
     assert set(cfg) == {'custom_imports', 'train_dataloader'}
+
+
+def test_none_retires_a_setting_the_files_write_not_a_typo(tmp_path):
+    """--cfg-options num_clases=None is a typo; a retired setting is not
+    offered, and one whose readers a child replaced is not said to have
+    been set directly."""
+    path = tmp_path / 'config.py'
+    path.write_text("custom_imports = dict(imports=['smile_mm'])\n"
+                    'num_classes = 400\nframe_interval = None\n'
+                    "model = dict(head=dict(num_classes='${num_classes}'),\n"
+                    "             step='${frame_interval}')\n"
+                    'model.update(step=2)\n')
+    cfg = Config.fromfile(str(path))
+    resolve_references(cfg)  # frame_interval is retired: no error
+    cfg.merge_from_dict({'num_clases': None, 'frame_interval': 2})
+    with pytest.raises(ConfigSettingError) as error:
+        resolve_references(cfg)
+    message = str(error.value)
+    assert ('num_clases: no part of the config reads it; did you mean '
+            'num_classes?') in message
+    assert 'frame_interval: no part of the config reads it any more\n' \
+        in message
+    assert 'Set one of the settings this config reads: num_classes;' \
+        in message

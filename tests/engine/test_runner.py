@@ -212,3 +212,19 @@ def test_mmengines_file_client_warnings_stay_in_the_log_file(tmp_path):
         h.flush()
     assert '"FileClient" will be deprecated' in open(log_file).read()
     assert 'FileClient' not in console.getvalue()
+
+
+def test_a_load_outside_smile_mm_keeps_its_key_lists_on_the_console(
+        capsys):
+    """Only smile_mm's own loads sum the key lists up in one line; a load
+    through init_cfg=Pretrained or mmengine's load_checkpoint shows them."""
+    from mmengine.logging import MMLogger
+    from mmengine.runner.checkpoint import load_state_dict
+
+    from smile_mm.engine.console_log import quiet_console
+    logger = MMLogger.get_instance('a_load_outside', log_level='INFO')
+    quiet_console(logger)
+    load_state_dict(torch.nn.Linear(2, 2), {'weight': torch.zeros(2, 2)},
+                    logger=logger)
+    assert 'missing keys in source state_dict: bias' in \
+        capsys.readouterr().out

@@ -13,7 +13,8 @@ from smile_mm.fileio import (RecordCache, StaleEntry, atomic_write,
 
 from .test_atomic_write import FullDisk
 
-MADE = dict(checkpoint='abc', stride=4, views=(1, 2), by_class={0: 'a'})
+MADE = dict(checkpoint='abc', stride=4, views=(1, 2), by_class={0: 'a'},
+            flip=1)
 
 
 def entry(folder, ext='npy'):
@@ -47,6 +48,9 @@ def test_an_entry_is_reused_while_its_record_matches(tmp_path):
     (dict(MADE, frame_interval=3), 'made with other frame_interval'),
     ({k: v for k, v in MADE.items() if k != 'checkpoint'},
      'made with other checkpoint'),
+    # values that Python calls equal but JSON tells apart
+    (dict(MADE, stride=4.0), 'made with other stride'),
+    (dict(MADE, flip=True), 'made with other flip'),
 ])
 def test_a_record_of_other_settings_is_made_again(tmp_path, asked, why):
     cache = entry(tmp_path)

@@ -48,6 +48,8 @@ def test_wrong_sizes_are_errors():
     vit = small()
     with pytest.raises(ValueError, match='built for \\(2, 4, 4\\)'):
         vit(torch.randn(1, 3, 8, 64, 64))
+    with pytest.raises(ValueError, match='shape \\(3, 4, 64, 64\\) .*built'):
+        vit(torch.randn(3, 4, 64, 64))  # a clip without its batch axis
     with pytest.raises(ValueError, match='arch'):
         MaskedVideoViT('huge')
     with pytest.raises(ValueError, match='multiple of patch_size'):

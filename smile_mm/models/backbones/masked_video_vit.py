@@ -179,8 +179,8 @@ class MaskedVideoViT(BaseModule):
 
     def _positions(self, video: Tensor) -> Tensor:
         """The position table for this clip (the built grid only)."""
-        grid = self.token_grid(video)
-        if video.ndim != 5 or grid != self.grid:
+        grid = self.token_grid(video) if video.ndim == 5 else None
+        if grid != self.grid:
             raise ValueError(
                 f'video of shape {tuple(video.shape)} gives a token grid '
                 f'{grid}, but the encoder is built for {self.grid} (frames '

@@ -1,8 +1,6 @@
 """SMILEVisionTransformer: the pretrained encoder for downstream tasks."""
 from __future__ import annotations
 
-from typing import Optional
-
 import torch
 from mmaction.registry import MODELS
 from torch import Tensor, nn
@@ -43,7 +41,7 @@ class SMILEVisionTransformer(MaskedVideoViT):
         super().__init__(*args, **kwargs)
         self.out_type = out_type
         self.frozen = frozen
-        self.fc_norm: Optional[nn.LayerNorm] = None
+        self.fc_norm: nn.LayerNorm | None = None
         if out_type == 'fc_norm_mean':
             self.norm = nn.Identity()
             self.fc_norm = nn.LayerNorm(self.embed_dims, eps=1e-6)
@@ -52,21 +50,21 @@ class SMILEVisionTransformer(MaskedVideoViT):
             self.eval()
 
     def _positions(self, video: Tensor) -> Tensor:
-        grid = self.token_grid(video)
-        if video.ndim != 5 or 0 in grid:
+        grid = self.token_grid(video) if video.ndim == 5 else (0, )
+        if 0 in grid:
             super()._positions(video)  # raises, saying why
         return resize_pos_embed(self.pos_embed, self.grid, grid)
 
     def train(self, mode: bool = True) -> 'SMILEVisionTransformer':
         return super().train(False if self.frozen else mode)
 
-    def forward(self, video: Tensor, mask: Optional[Tensor] = None) -> Tensor:
+    def forward(self, video: Tensor) -> Tensor:
         """[B, C, T, H, W] -> [B, C'] or, with ``out_type='featmap'``,
         [B, C', T', h, w]."""
         with torch.set_grad_enabled(torch.is_grad_enabled()
                                     and not self.frozen):
-            features = super().forward(video, mask)
-            if mask is not None or self.out_type == 'featmap':
+            features = super().forward(video)
+            if self.out_type == 'featmap':
                 return features
             tokens = features.flatten(2).mean(dim=2)
             return self.fc_norm(tokens) if self.fc_norm is not None else tokens

@@ -155,16 +155,16 @@ class SMILERecognizer(BaseModel):
     @staticmethod
     def _token_indices(data_samples: Optional[List], batch: int,
                        device) -> Tuple[Tensor, Tensor]:
-        """The visible and masked token indices of the batch's masks,
-        computed once, on the CPU, and handed to encoder, decoder and
-        head."""
+        """The visible and masked token indices of the batch's masks
+        (which mmengine has moved to the device: one copy back), computed
+        once, on the CPU, and handed to encoder, decoder and head."""
         if not data_samples or 'mask' not in data_samples[0]:
             raise ValueError(
                 "the batch has no token masks: add TubeTrajectoryMaskGenerator"
                 " and PackActionInputs(algorithm_keys=('mask',)) to the "
                 'training pipeline')
-        masks = torch.stack([torch.as_tensor(s.mask).cpu()
-                             for s in data_samples])
+        masks = torch.stack([torch.as_tensor(s.mask)
+                             for s in data_samples]).cpu()
         if masks.shape[0] != batch:
             raise ValueError(f'{masks.shape[0]} masks for {batch} clips; use '
                              'one clip per sample (num_clips=1)')
